@@ -1,0 +1,254 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Unit
+
+GROUP_VISIT_MIN_HEADCOUNT = 5
+MAX_REPRESENTATIVES = 5
+
+
+class Category(models.Model):
+    """Two-level category tree (the 17 usual first-level ones and their sub-categories)."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    parent = models.ForeignKey("self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.parent.name} / {self.name}" if self.parent_id else self.name
+
+
+class Petitioner(models.Model):
+    """A person who petitions. The ID number and phone are stored encrypted and looked up by hash."""
+
+    name = models.CharField(_("name"), max_length=50)
+    id_number_encrypted = models.TextField(blank=True, editable=False)
+    id_number_hash = models.CharField(max_length=64, blank=True, editable=False)
+    id_number_masked = models.CharField(_("ID number"), max_length=18, blank=True, editable=False)
+    phone_encrypted = models.TextField(blank=True, editable=False)
+    phone_hash = models.CharField(max_length=64, blank=True, editable=False)
+    phone_masked = models.CharField(_("phone"), max_length=24, blank=True, editable=False)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    township = models.ForeignKey(
+        Unit,
+        verbose_name=_("township of residence"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        limit_choices_to={"kind": "township"},
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("petitioner")
+        verbose_name_plural = _("petitioners")
+        constraints = [
+            models.UniqueConstraint(fields=["id_number_hash"], condition=~Q(id_number_hash=""), name="petitioner_unique_id_number"),
+        ]
+        indexes = [models.Index(fields=["name", "phone_hash"], name="petitioner_name_phone")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Channel(models.TextChoices):
+    LETTER = "letter", _("Letter")
+    VISIT = "visit", _("Visit")
+    ONLINE = "online", _("Online")
+    PHONE = "phone", _("Phone")
+    MAILBOX = "mailbox", _("Leader's mailbox")
+
+
+class Purpose(models.TextChoices):
+    COMPLAINT = "complaint", _("Complaint or report")
+    SUGGESTION = "suggestion", _("Suggestion")
+    APPEAL = "appeal", _("Appeal")
+    REQUEST = "request", _("Request")
+    OTHER = "other", _("Other")
+
+
+class Status(models.TextChoices):
+    REGISTERED = "registered", _("Registered")
+    ROUTED = "routed", _("Routed")
+    ACCEPTED = "accepted", _("Accepted")
+    NOT_ACCEPTED = "not_accepted", _("Not accepted")
+    NOT_ACCEPTED_AGAIN = "not_accepted_again", _("Not accepted again")
+    DIVERTED = "diverted", _("Diverted")
+    FILED = "filed", _("Filed")
+    ATTACHED = "attached", _("Attached to an open case")
+
+
+class RouteMode(models.TextChoices):
+    TRANSFER = "transfer", _("Transfer")
+    ASSIGN = "assign", _("Assign (completion report required)")
+
+
+class Action(models.TextChoices):
+    """What happened on a petition; each value is one row kind on its timeline."""
+
+    REGISTER = "register", _("Registered")
+    ROUTE = "route", _("Routed")
+    NOT_ACCEPT = "not_accept", _("Not accepted")
+    DIVERT = "divert", _("Diverted")
+    FILE = "file", _("Filed")
+    ATTACH_FILE = "attach_file", _("Attachment added")
+
+
+# The intake workflow (DESIGN §5), written once: action -> (states it may start from, result).
+TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    Action.ROUTE: (frozenset({Status.REGISTERED, Status.ROUTED}), Status.ROUTED),
+    Action.NOT_ACCEPT: (frozenset({Status.REGISTERED, Status.ROUTED}), Status.NOT_ACCEPTED),
+    Action.DIVERT: (frozenset({Status.REGISTERED, Status.ROUTED}), Status.DIVERTED),
+    Action.FILE: (frozenset({Status.REGISTERED, Status.ROUTED}), Status.FILED),
+}
+
+
+class TransitionNotAllowed(Exception):
+    """The action is not allowed from the petition's current state, or another user acted first."""
+
+
+class RegistrationCounter(models.Model):
+    """The last registration number used in a year; locked while a number is taken."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+
+class Petition(models.Model):
+    """One letter, visit, online or phone item as registered at intake."""
+
+    reg_no = models.CharField(_("registration number"), max_length=20, unique=True)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    received_at = models.DateTimeField(_("received at"))
+    petitioners = models.ManyToManyField(Petitioner, through="PetitionPetitioner", related_name="petitions", verbose_name=_("petitioners"))
+    headcount = models.PositiveIntegerField(_("headcount"), default=1)
+    is_group = models.BooleanField(_("group visit"), default=False)
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="petitions")
+    purpose = models.CharField(_("purpose"), max_length=12, choices=Purpose.choices)
+    locality = models.ForeignKey(
+        Unit, verbose_name=_("locality"), on_delete=models.PROTECT, related_name="+", limit_choices_to={"kind": "township"}
+    )
+    summary = models.CharField(_("summary"), max_length=200)
+    content = models.TextField(_("content"), blank=True)
+    skip_level = models.BooleanField(_("skip-level visit"), default=False)
+    to_province = models.BooleanField(_("visit to the province"), default=False)
+    to_beijing = models.BooleanField(_("visit to Beijing"), default=False)
+    joint_letter = models.BooleanField(_("joint letter"), default=False)
+    is_repeat = models.BooleanField(_("repeat petition"), default=False)
+    repeat_of = models.ForeignKey(
+        "self", verbose_name=_("repeat of"), null=True, blank=True, on_delete=models.PROTECT, related_name="repeats"
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.REGISTERED)
+    intake_unit = models.ForeignKey(Unit, verbose_name=_("registering unit"), on_delete=models.PROTECT, related_name="registered_petitions")
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("routed to"), null=True, blank=True, on_delete=models.PROTECT, related_name="routed_petitions"
+    )
+    route_mode = models.CharField(_("routing mode"), max_length=10, choices=RouteMode.choices, blank=True)
+    decision_due = models.DateField(_("decision due"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason"), blank=True)
+    query_code = models.CharField(_("query code"), max_length=12, unique=True)
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("registered by"), on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("petition")
+        verbose_name_plural = _("petitions")
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["-received_at", "-id"], name="petition_received"),
+            models.Index(fields=["status", "locality", "-received_at", "-id"], name="petition_status_locality"),
+            models.Index(fields=["intake_unit", "-received_at", "-id"], name="petition_intake_unit"),
+            models.Index(fields=["unit", "-received_at", "-id"], name="petition_unit"),
+            models.Index(fields=["status", "decision_due"], name="petition_status_due"),
+            models.Index(fields=["category", "locality", "received_at"], name="petition_matter"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(headcount__gte=1), name="petition_headcount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reg_no
+
+    @property
+    def responsible_unit_id(self) -> int:
+        """The unit that must act now: the one it was routed to, else the one that registered it."""
+        return self.unit_id or self.intake_unit_id
+
+    def can(self, action: str) -> bool:
+        allowed_from, _result = TRANSITIONS[action]
+        return self.status in allowed_from
+
+
+class PetitionPetitioner(models.Model):
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE)
+    petitioner = models.ForeignKey(Petitioner, on_delete=models.PROTECT)
+    is_representative = models.BooleanField(_("representative"), default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["petition", "petitioner"], name="petition_petitioner_unique")]
+        indexes = [models.Index(fields=["petitioner", "petition"], name="petitioner_petitions")]
+
+
+class PetitionEvent(models.Model):
+    """One row of a petition's timeline: every transition and important action."""
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    from_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=Status.choices, blank=True)
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("petition event")
+        verbose_name_plural = _("petition events")
+        ordering = ["at", "id"]
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    # A random stored name: the original name may hold personal data and must not become a path.
+    return f"attachments/{instance.petition_id}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """A scanned letter or photo; served only to users who may see the petition."""
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=50)
+    size = models.PositiveIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["uploaded_at", "id"]
+
+
+class PersonalDataReveal(models.Model):
+    """Every view of a petitioner's full ID number or phone (DESIGN §7)."""
+
+    petitioner = models.ForeignKey(Petitioner, on_delete=models.PROTECT, related_name="reveals")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("personal data reveal")
+        verbose_name_plural = _("personal data reveals")
+        ordering = ["-at"]

@@ -1,0 +1,344 @@
+"""Every write at intake. Each function checks its rules, writes its event, and is atomic."""
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import filetype
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Unit, UnitKind, User
+from petitions import permissions
+from petitions.calendar import calendar_days_due
+from petitions.identity import decrypt, encrypt, lookup_hash, mask_id_number, mask_phone, validate_id_number, validate_phone
+from petitions.models import (
+    GROUP_VISIT_MIN_HEADCOUNT,
+    MAX_REPRESENTATIVES,
+    TRANSITIONS,
+    Action,
+    Attachment,
+    Category,
+    Channel,
+    PersonalDataReveal,
+    Petition,
+    Petitioner,
+    PetitionEvent,
+    PetitionPetitioner,
+    Purpose,
+    RegistrationCounter,
+    RouteMode,
+    TransitionNotAllowed,
+)
+from petitions.selectors import PetitionerKey, repeat_candidates
+
+DECISION_LIMIT_DAYS = 15
+ALLOWED_ATTACHMENT_TYPES = {
+    "image/jpeg": {"jpg", "jpeg"},
+    "image/png": {"png"},
+    "image/tiff": {"tif", "tiff"},
+    "image/gif": {"gif"},
+    "image/webp": {"webp"},
+    "application/pdf": {"pdf"},
+}
+
+
+@dataclass(frozen=True)
+class PetitionerInput:
+    """One person as entered at intake, already validated and normalised."""
+
+    name: str
+    id_number: str = ""
+    phone: str = ""
+    address: str = ""
+    township: Unit | None = None
+    is_representative: bool = False
+
+    @property
+    def key(self) -> PetitionerKey:
+        return PetitionerKey(name=self.name, id_number_hash=lookup_hash(self.id_number), phone_hash=lookup_hash(self.phone))
+
+
+def petitioner_input_clean(
+    *, name: str, id_number: str = "", phone: str = "", address: str = "", township: Unit | None = None, is_representative: bool = False
+) -> PetitionerInput:
+    """Validate one person's fields; raises ValidationError keyed by field name."""
+    errors: dict[str, list] = {}
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = [_("Enter the petitioner's name.")]
+    if id_number and id_number.strip():
+        try:
+            id_number = validate_id_number(id_number)
+        except ValidationError as error:
+            errors["id_number"] = error.messages
+    else:
+        id_number = ""
+    if phone and phone.strip():
+        try:
+            phone = validate_phone(phone)
+        except ValidationError as error:
+            errors["phone"] = error.messages
+    else:
+        phone = ""
+    if township is not None and township.kind != UnitKind.TOWNSHIP:
+        errors["township"] = [_("Choose a township.")]
+    if errors:
+        raise ValidationError(errors)
+    return PetitionerInput(
+        name=name, id_number=id_number, phone=phone, address=(address or "").strip(), township=township, is_representative=is_representative
+    )
+
+
+def attachment_check(upload: UploadedFile) -> str:
+    """The content type of an acceptable upload, judged by its bytes; else ValidationError."""
+    if upload.size > settings.ATTACHMENT_MAX_BYTES:
+        raise ValidationError(
+            _("%(name)s is larger than %(limit)d MB.") % {"name": upload.name, "limit": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)}
+        )
+    upload.seek(0)
+    kind = filetype.guess(upload.read(8192))
+    upload.seek(0)
+    extension = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
+    if kind is None or kind.mime not in ALLOWED_ATTACHMENT_TYPES:
+        raise ValidationError(_("%(name)s is not a scan or photo (PDF, JPEG, PNG, TIFF, GIF or WebP).") % {"name": upload.name})
+    if extension not in ALLOWED_ATTACHMENT_TYPES[kind.mime]:
+        raise ValidationError(
+            _("%(name)s is named as .%(extension)s but its content is %(type)s.")
+            % {"name": upload.name, "extension": extension or "?", "type": kind.extension.upper()}
+        )
+    return kind.mime
+
+
+def _registration_number(year: int) -> str:
+    """The next number of the year. The row lock is held to commit, so a rollback leaves no gap."""
+    RegistrationCounter.objects.bulk_create([RegistrationCounter(year=year)], ignore_conflicts=True)
+    counter = RegistrationCounter.objects.select_for_update().get(year=year)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return f"XF-{year}-{counter.last_number:06d}"
+
+
+def _petitioner_save(person: PetitionerInput) -> Petitioner:
+    """The stored person for this input: found by ID hash (else name and phone), else created."""
+    key = person.key
+    existing = None
+    if key.id_number_hash:
+        existing = Petitioner.objects.filter(id_number_hash=key.id_number_hash).first()
+    elif key.phone_hash:
+        existing = Petitioner.objects.filter(name=person.name, phone_hash=key.phone_hash, id_number_hash="").first()
+    if existing is None:
+        existing = Petitioner(name=person.name, id_number_hash=key.id_number_hash)
+        if person.id_number:
+            existing.id_number_encrypted = encrypt(person.id_number)
+            existing.id_number_masked = mask_id_number(person.id_number)
+    if person.phone:
+        existing.phone_encrypted, existing.phone_hash, existing.phone_masked = (
+            encrypt(person.phone),
+            key.phone_hash,
+            mask_phone(person.phone),
+        )
+    existing.address = person.address or existing.address
+    existing.township = person.township or existing.township
+    try:
+        with transaction.atomic():
+            existing.save()
+    except IntegrityError:
+        # Another clerk registered the same person a moment ago.
+        return Petitioner.objects.get(id_number_hash=key.id_number_hash)
+    return existing
+
+
+def _event(
+    petition: Petition, actor: User, action: str, *, from_status: str = "", unit: Unit | None = None, note: str = ""
+) -> PetitionEvent:
+    return PetitionEvent.objects.create(
+        petition=petition, actor=actor, action=action, from_status=from_status, to_status=petition.status, unit=unit, note=note
+    )
+
+
+def petition_register(
+    *,
+    actor: User,
+    channel: str,
+    received_at: datetime,
+    petitioners: Sequence[PetitionerInput],
+    category: Category,
+    purpose: str,
+    locality: Unit,
+    summary: str,
+    content: str = "",
+    headcount: int | None = None,
+    skip_level: bool = False,
+    to_province: bool = False,
+    to_beijing: bool = False,
+    joint_letter: bool = False,
+    repeat_of: Petition | None = None,
+    detect_repeat: bool = True,
+    attachments: Sequence[UploadedFile] = (),
+) -> Petition:
+    """Register one incoming item: number it, set its decision deadline, link a likely repeat."""
+    permissions.require(permissions.can_register(actor))
+    if actor.unit_id is None:
+        raise ValidationError(_("Your account belongs to no unit; ask an administrator."))
+    headcount = headcount or len(petitioners)
+    errors: dict[str, list] = {}
+    if channel not in Channel.values:
+        errors["channel"] = [_("Choose a channel.")]
+    if purpose not in Purpose.values:
+        errors["purpose"] = [_("Choose a purpose.")]
+    if received_at > timezone.now():
+        errors["received_at"] = [_("The received time cannot be in the future.")]
+    if not petitioners:
+        errors["petitioners"] = [_("Enter at least one petitioner.")]
+    if headcount < len(petitioners):
+        errors["headcount"] = [
+            _("The headcount (%(headcount)d) is lower than the number of petitioners entered (%(count)d).")
+            % {"headcount": headcount, "count": len(petitioners)}
+        ]
+    if sum(person.is_representative for person in petitioners) > MAX_REPRESENTATIVES:
+        errors["representatives"] = [_("A group may have at most %(max)d representatives.") % {"max": MAX_REPRESENTATIVES}]
+    if locality.kind != UnitKind.TOWNSHIP:
+        errors["locality"] = [_("The locality must be a township.")]
+    if not summary.strip():
+        errors["summary"] = [_("Enter a summary of the matter.")]
+    attachment_errors = []
+    for upload in attachments:
+        try:
+            attachment_check(upload)
+        except ValidationError as error:
+            attachment_errors.extend(error.messages)
+    if attachment_errors:
+        errors["attachments"] = attachment_errors
+    if errors:
+        raise ValidationError(errors)
+
+    with transaction.atomic():
+        people = [(_petitioner_save(person), person.is_representative) for person in petitioners]
+        if repeat_of is None and detect_repeat:
+            repeat_of = repeat_candidates(
+                keys=[person.key for person in petitioners], category_id=category.pk, locality_id=locality.pk, received_at=received_at
+            ).first()
+        petition = Petition.objects.create(
+            reg_no=_registration_number(timezone.localdate().year),
+            channel=channel,
+            received_at=received_at,
+            headcount=headcount,
+            is_group=headcount >= GROUP_VISIT_MIN_HEADCOUNT,
+            category=category,
+            purpose=purpose,
+            locality=locality,
+            summary=summary.strip(),
+            content=content,
+            skip_level=skip_level,
+            to_province=to_province,
+            to_beijing=to_beijing,
+            joint_letter=joint_letter,
+            is_repeat=repeat_of is not None,
+            repeat_of=repeat_of,
+            intake_unit_id=actor.unit_id,
+            decision_due=calendar_days_due(timezone.localtime(received_at).date(), DECISION_LIMIT_DAYS),
+            query_code=secrets.token_hex(4).upper(),
+            registered_by=actor,
+        )
+        PetitionPetitioner.objects.bulk_create(
+            [
+                PetitionPetitioner(petition=petition, petitioner=person, is_representative=is_representative)
+                for person, is_representative in people
+            ],
+            ignore_conflicts=True,
+        )
+        note = _("Repeat of %(reg_no)s.") % {"reg_no": repeat_of.reg_no} if repeat_of else ""
+        _event(petition, actor, Action.REGISTER, note=note)
+        for upload in attachments:
+            _attachment_save(petition, actor, upload)
+    return petition
+
+
+def _attachment_save(petition: Petition, actor: User, upload: UploadedFile) -> Attachment:
+    return Attachment.objects.create(
+        petition=petition,
+        file=upload,
+        original_name=upload.name[:200],
+        content_type=attachment_check(upload),
+        size=upload.size,
+        uploaded_by=actor,
+    )
+
+
+def attachment_add(*, actor: User, petition: Petition, upload: UploadedFile) -> Attachment:
+    permissions.require(permissions.can_attach(actor, petition))
+    try:
+        attachment_check(upload)
+    except ValidationError as error:
+        raise ValidationError({"file": error.messages}) from None
+    with transaction.atomic():
+        attachment = _attachment_save(petition, actor, upload)
+        _event(petition, actor, Action.ATTACH_FILE, from_status=petition.status, note=attachment.original_name)
+    return attachment
+
+
+def _transition(petition: Petition, action: str) -> tuple[Petition, str]:
+    """Lock the row and check the move from its current state; the loser of a race gets a conflict."""
+    locked = Petition.objects.select_for_update().get(pk=petition.pk)
+    allowed_from, result = TRANSITIONS[action]
+    if locked.status not in allowed_from:
+        raise TransitionNotAllowed(
+            _("This petition is now “%(status)s”; that action is no longer possible.") % {"status": locked.get_status_display()}
+        )
+    return locked, result
+
+
+def petition_route(*, actor: User, petition: Petition, unit: Unit, mode: str) -> Petition:
+    """Transfer or assign to the competent unit, which then has 15 days to decide."""
+    permissions.require(permissions.can_route(actor, petition))
+    if mode not in RouteMode.values:
+        raise ValidationError({"mode": [_("Choose transfer or assign.")]})
+    with transaction.atomic():
+        locked, result = _transition(petition, Action.ROUTE)
+        from_status = locked.status
+        locked.status, locked.unit, locked.route_mode = result, unit, mode
+        locked.decision_due = calendar_days_due(timezone.localdate(), DECISION_LIMIT_DAYS)
+        locked.save(update_fields=["status", "unit", "route_mode", "decision_due"])
+        _event(locked, actor, Action.ROUTE, from_status=from_status, unit=unit, note=RouteMode(mode).label)
+    return locked
+
+
+def _close_at_intake(*, actor: User, petition: Petition, action: str, reason: str) -> Petition:
+    permissions.require(permissions.can_decide(actor, petition))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Give the reason; it goes into the notice to the petitioner.")]})
+    with transaction.atomic():
+        locked, result = _transition(petition, action)
+        from_status = locked.status
+        locked.status, locked.decision_reason, locked.decided_at = result, reason, timezone.now()
+        locked.save(update_fields=["status", "decision_reason", "decided_at"])
+        _event(locked, actor, action, from_status=from_status, note=reason)
+    return locked
+
+
+def petition_not_accept(*, actor: User, petition: Petition, reason: str) -> Petition:
+    return _close_at_intake(actor=actor, petition=petition, action=Action.NOT_ACCEPT, reason=reason)
+
+
+def petition_divert(*, actor: User, petition: Petition, reason: str) -> Petition:
+    """The matter belongs to a court, arbitration, discipline inspection …; the reason says where."""
+    return _close_at_intake(actor=actor, petition=petition, action=Action.DIVERT, reason=reason)
+
+
+def petition_file(*, actor: User, petition: Petition, reason: str) -> Petition:
+    """Suggestions and enquiries answered at intake."""
+    return _close_at_intake(actor=actor, petition=petition, action=Action.FILE, reason=reason)
+
+
+def petitioner_reveal(*, actor: User, petitioner: Petitioner, reason: str = "") -> dict[str, str]:
+    """The full ID number and phone, for a user allowed to see them; every call is logged."""
+    permissions.require(permissions.can_reveal(actor))
+    PersonalDataReveal.objects.create(petitioner=petitioner, user=actor, reason=reason[:200])
+    return {"id_number": decrypt(petitioner.id_number_encrypted), "phone": decrypt(petitioner.phone_encrypted)}
