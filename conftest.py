@@ -8,6 +8,12 @@ from accounts.models import UnitKind
 from tests.factories import make_unit, make_user
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Django's default hasher costs a third of a second per user; tests create hundreds."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def county(db):
     """Bureau, leadership, a department and two townships (A, B), with users in each role.

@@ -105,9 +105,11 @@ def mask_id_number(number: str) -> str:
 
 
 def mask_phone(phone: str) -> str:
+    """Mobile numbers keep their first three and last four digits; shorter ones only the last four."""
     if len(phone) < 7:
         return "*" * len(phone)
-    return f"{phone[:3]}{'*' * (len(phone) - 7)}{phone[-4:]}"
+    head = 3 if len(phone) >= 11 else 0
+    return f"{phone[:head]}{'*' * (len(phone) - head - 4)}{phone[-4:]}"
 
 
 def _derived_key(purpose: bytes) -> bytes:

@@ -1,18 +1,19 @@
 """Reads about petitions, scoped to the user; pages and API share them."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import django_filters
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Unit, User
 from accounts.selectors import visible_unit_ids
 from petitions.identity import lookup_hash
-from petitions.models import Category, Channel, Petition, Petitioner, Status
+from petitions.models import Attachment, Category, Channel, Petition, Petitioner, Status
 
 
 def petitions_visible_to(user: User) -> QuerySet[Petition]:
@@ -135,3 +136,29 @@ def petitioner_visible_to(user: User, pk: int) -> Petitioner:
 
 def category_list() -> QuerySet[Category]:
     return Category.objects.select_related("parent").order_by("code")
+
+
+def petitions_registered_on(*, user: User, day: date) -> QuerySet[Petition]:
+    """Petitions registered on `day` (Asia/Shanghai) that the user may see: the clerk's day so far."""
+    start = timezone.make_aware(datetime.combine(day, time.min))
+    return (
+        petitions_visible_to(user)
+        .filter(created_at__gte=start, created_at__lt=start + timedelta(days=1))
+        .select_related("category", "category__parent", "locality", "unit")
+        .order_by("-created_at", "-id")
+    )
+
+
+def petitions_decision_due(*, user: User, by: date) -> QuerySet[Petition]:
+    """Undecided petitions whose decision deadline is on or before `by` (overdue ones included), soonest first."""
+    return (
+        petitions_visible_to(user)
+        .filter(status__in=[Status.REGISTERED, Status.ROUTED], decision_due__lte=by)
+        .select_related("category", "category__parent", "locality", "unit")
+        .order_by("decision_due", "received_at", "id")
+    )
+
+
+def attachment_get(*, user: User, pk: int) -> Attachment:
+    """An attachment of a petition the user may see, else 404."""
+    return get_object_or_404(Attachment.objects.filter(petition__in=petitions_visible_to(user)), pk=pk)

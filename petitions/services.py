@@ -284,10 +284,15 @@ def attachment_add(*, actor: User, petition: Petition, upload: UploadedFile) -> 
 
 
 def _transition(petition: Petition, action: str) -> tuple[Petition, str]:
-    """Lock the row and check the move from its current state; the loser of a race gets a conflict."""
+    """Lock the row and check the move from its current state; the loser of a race gets a conflict.
+
+    The caller decided (and its permission was checked) on `petition` as it read it: if another
+    user has moved or rerouted it since, the action is refused rather than applied to a petition
+    the caller has not seen.
+    """
     locked = Petition.objects.select_for_update().get(pk=petition.pk)
     allowed_from, result = TRANSITIONS[action]
-    if locked.status not in allowed_from:
+    if locked.status not in allowed_from or (locked.status, locked.unit_id) != (petition.status, petition.unit_id):
         raise TransitionNotAllowed(
             _("This petition is now “%(status)s”; that action is no longer possible.") % {"status": locked.get_status_display()}
         )

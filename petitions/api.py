@@ -1,0 +1,183 @@
+"""Intake over HTTP: thin views over the same selectors and services as the pages.
+
+Each view fetches through the scoped selectors (outsiders get 404), checks the action's
+permission before reading the body (a refused user gets 403 whatever they sent), validates the
+input, calls one service and returns the output serializer. Errors raised by services are
+mapped in config.api_errors.
+"""
+
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.generics import ListAPIView
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from petitions import permissions, selectors, services
+from petitions.models import Petition, PetitionPetitioner
+from petitions.serializers import (
+    AttachmentSerializer,
+    AttachmentUploadSerializer,
+    CategorySerializer,
+    DecideSerializer,
+    PetitionRegisterSerializer,
+    PetitionSerializer,
+    ReasonSerializer,
+    RevealRequestSerializer,
+    RevealSerializer,
+    RouteSerializer,
+)
+
+REFUSALS = {
+    400: OpenApiResponse(description='Bad input: `{"field": ["message"]}` or `{"detail": "message"}`; nothing saved.'),
+    403: OpenApiResponse(description="Not allowed to do this to a petition you can see."),
+    404: OpenApiResponse(description="No such petition in your scope."),
+}
+CONFLICT = {409: OpenApiResponse(description="Not possible from the petition's current status, or someone acted first.")}
+
+
+def _petitioners_and_attachments():
+    """What PetitionSerializer reads beyond the row: one query each, whatever the number of rows."""
+    return (
+        Prefetch(
+            "petitionpetitioner_set",
+            queryset=PetitionPetitioner.objects.select_related("petitioner").order_by("-is_representative", "id"),
+        ),
+        "attachments",
+    )
+
+
+def _petition_response(petition: Petition, status_code: int = status.HTTP_200_OK) -> Response:
+    prefetch_related_objects([petition], *_petitioners_and_attachments())
+    return Response(PetitionSerializer(petition).data, status=status_code)
+
+
+class CategoryListApi(ListAPIView):
+    serializer_class = CategorySerializer
+    filter_backends = []
+
+    @extend_schema(description="The two-level category tree, by code. Paginated like every list.")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return selectors.category_list()
+
+
+class PetitionListApi(ListAPIView):
+    serializer_class = PetitionSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = selectors.PetitionFilter
+
+    def get_queryset(self) -> QuerySet[Petition]:
+        if getattr(self, "swagger_fake_view", False):
+            return Petition.objects.none()
+        # The filters come from the query string through filterset_class (400 when invalid).
+        return selectors.petition_list(user=self.request.user).prefetch_related(*_petitioners_and_attachments())
+
+    @extend_schema(
+        description="Petitions you may see, newest first. `search` matches a registration number, a petitioner's name or the summary.",
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=PetitionRegisterSerializer,
+        responses={201: PetitionSerializer, 400: REFUSALS[400], 403: REFUSALS[403]},
+        description="Register a petition. Attachments are added afterwards with `POST /petitions/{id}/attachments/`.",
+    )
+    def post(self, request):
+        permissions.require(permissions.can_register(request.user))
+        serializer = PetitionRegisterSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        petition = services.petition_register(actor=request.user, **serializer.validated_data)
+        return _petition_response(petition, status.HTTP_201_CREATED)
+
+
+class PetitionDetailApi(APIView):
+    @extend_schema(responses={200: PetitionSerializer, 404: REFUSALS[404]})
+    def get(self, request, pk: int):
+        return _petition_response(selectors.petition_get(user=request.user, pk=pk))
+
+
+class PetitionRouteApi(APIView):
+    @extend_schema(request=RouteSerializer, responses={200: PetitionSerializer, **REFUSALS, **CONFLICT})
+    def post(self, request, pk: int):
+        petition = selectors.petition_get(user=request.user, pk=pk)
+        permissions.require(permissions.can_route(request.user, petition))
+        serializer = RouteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        petition = services.petition_route(actor=request.user, petition=petition, **serializer.validated_data)
+        return _petition_response(petition)
+
+
+class PetitionDecideApi(APIView):
+    DECIDE = {"not_accept": services.petition_not_accept, "divert": services.petition_divert}
+
+    @extend_schema(request=DecideSerializer, responses={200: PetitionSerializer, **REFUSALS, **CONFLICT})
+    def post(self, request, pk: int):
+        petition = selectors.petition_get(user=request.user, pk=pk)
+        permissions.require(permissions.can_decide(request.user, petition))
+        serializer = DecideSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        decide = self.DECIDE[serializer.validated_data["decision"]]
+        petition = decide(actor=request.user, petition=petition, reason=serializer.validated_data["reason"])
+        return _petition_response(petition)
+
+
+class PetitionFileApi(APIView):
+    @extend_schema(
+        request=ReasonSerializer,
+        responses={200: PetitionSerializer, **REFUSALS, **CONFLICT},
+        description="Close a suggestion or enquiry at intake.",
+    )
+    def post(self, request, pk: int):
+        petition = selectors.petition_get(user=request.user, pk=pk)
+        permissions.require(permissions.can_decide(request.user, petition))
+        serializer = ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        petition = services.petition_file(actor=request.user, petition=petition, reason=serializer.validated_data["reason"])
+        return _petition_response(petition)
+
+
+class AttachmentCreateApi(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request={"multipart/form-data": AttachmentUploadSerializer}, responses={201: AttachmentSerializer, **REFUSALS})
+    def post(self, request, pk: int):
+        petition = selectors.petition_get(user=request.user, pk=pk)
+        permissions.require(permissions.can_attach(request.user, petition))
+        serializer = AttachmentUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        attachment = services.attachment_add(actor=request.user, petition=petition, upload=serializer.validated_data["file"])
+        return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+
+
+class AttachmentDownloadApi(APIView):
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: REFUSALS[404]})
+    def get(self, request, pk: int, attachment_pk: int):
+        petition = selectors.petition_get(user=request.user, pk=pk)
+        attachment = get_object_or_404(petition.attachments, pk=attachment_pk)
+        return FileResponse(
+            attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
+        )
+
+
+class PetitionerRevealApi(APIView):
+    @extend_schema(
+        request=RevealRequestSerializer,
+        responses={200: RevealSerializer, 403: REFUSALS[403], 404: OpenApiResponse(description="No such petitioner in your scope.")},
+        description="The full ID number and phone of a petitioner on a petition you may see. Every call is logged.",
+    )
+    def post(self, request, pk: int):
+        petitioner = selectors.petitioner_visible_to(request.user, pk)
+        permissions.require(permissions.can_reveal(request.user))
+        serializer = RevealRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        revealed = services.petitioner_reveal(actor=request.user, petitioner=petitioner, reason=serializer.validated_data["reason"])
+        return Response(RevealSerializer(revealed).data)
