@@ -219,7 +219,9 @@ def petition_register(
         raise ValidationError(errors)
 
     with transaction.atomic():
-        people = [(_petitioner_save(person), person.is_representative) for person in petitioners]
+        # One order for every clerk, so two registrations of the same people cannot deadlock.
+        in_lock_order = sorted(petitioners, key=lambda person: (person.key.id_number_hash, person.name, person.key.phone_hash))
+        people = [(_petitioner_save(person), person.is_representative) for person in in_lock_order]
         if repeat_of is None and detect_repeat:
             repeat_of = repeat_candidates(
                 keys=[person.key for person in petitioners], category_id=category.pk, locality_id=locality.pk, received_at=received_at
