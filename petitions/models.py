@@ -1,6 +1,9 @@
 import uuid
+from datetime import date
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -102,6 +105,7 @@ class Action(models.TextChoices):
     DIVERT = "divert", _("Diverted")
     FILE = "file", _("Filed")
     ATTACH_FILE = "attach_file", _("Attachment added")
+    DEADLINE_RECOMPUTED = "deadline_recomputed", _("Deadline recomputed")
 
 
 # The intake workflow (DESIGN §5), written once: action -> (states it may start from, result).
@@ -167,10 +171,21 @@ class Petition(models.Model):
         ordering = ["-received_at", "-id"]
         indexes = [
             models.Index(fields=["-received_at", "-id"], name="petition_received"),
-            models.Index(fields=["status", "locality", "-received_at", "-id"], name="petition_status_locality"),
+            # The list filtered by status and township, newest first. The scope columns come last so
+            # a unit's clerk gets counts and page keys from the index alone (index-only scans).
+            models.Index(
+                fields=["status", "locality", "-received_at", "-id", "intake_unit", "unit"], name="petition_status_locality_scope"
+            ),
             models.Index(fields=["intake_unit", "-received_at", "-id"], name="petition_intake_unit"),
             models.Index(fields=["unit", "-received_at", "-id"], name="petition_unit"),
             models.Index(fields=["status", "decision_due"], name="petition_status_due"),
+            # The start page: what was registered today, and undecided petitions soonest due first.
+            models.Index(fields=["-created_at", "-id"], name="petition_created"),
+            models.Index(
+                fields=["decision_due", "received_at", "id"],
+                condition=Q(status__in=["registered", "routed"]),
+                name="petition_undecided_due",
+            ),
             models.Index(fields=["category", "locality", "received_at"], name="petition_matter"),
         ]
         constraints = [
@@ -252,3 +267,102 @@ class PersonalDataReveal(models.Model):
         verbose_name = _("personal data reveal")
         verbose_name_plural = _("personal data reveals")
         ordering = ["-at"]
+
+
+# Deadlines (DESIGN §6): the limits and the holiday calendar as data; the counting is petitions.calendar.
+
+
+class DeadlineKind(models.TextChoices):
+    """Steps with a limit; the API's deadline kinds, plus the objection window and the extension cap."""
+
+    DECISION = "decision", _("Decision to accept")
+    OBJECTION = "objection", _("Objection that the unit is not competent")
+    HANDLING = "handling", _("Handling")
+    EXTENSION = "extension", _("Extension (at most)")
+    REVIEW_REQUEST = "review_request", _("Request for review")
+    REVIEW_DECISION = "review_decision", _("Review opinion")
+    REEXAMINATION_REQUEST = "reexamination_request", _("Request for re-examination")
+    REEXAMINATION_DECISION = "reexamination_decision", _("Re-examination opinion")
+    SUPERVISION = "supervision", _("Supervision order")
+
+
+class DayUnit(models.TextChoices):
+    CALENDAR = "calendar", _("calendar days")
+    WORKING = "working", _("working days")
+
+
+class DeadlinePolicy(models.Model):
+    """One step's limit, as the regulation sets it and an administrator may adjust it.
+
+    For `extension`, `days` is the most a unit may add to handling, not a period of its own.
+    """
+
+    kind = models.CharField(_("step"), max_length=30, choices=DeadlineKind.choices, unique=True)
+    days = models.PositiveSmallIntegerField(_("days"), validators=[MinValueValidator(1), MaxValueValidator(366)])
+    unit = models.CharField(_("counted in"), max_length=10, choices=DayUnit.choices, default=DayUnit.CALENDAR)
+    moves_off_rest_days = models.BooleanField(
+        _("a last day on a rest day moves to the next working day"),
+        default=True,
+        help_text=_("The usual rule for legal periods. Working-day limits always end on a working day."),
+    )
+    basis = models.CharField(_("legal basis"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("deadline policy")
+        verbose_name_plural = _("deadline policies")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return str(self.get_kind_display())
+
+
+class CalendarYear(models.Model):
+    """A year whose holiday schedule is entered; without `complete` the counting warns and uses weekends."""
+
+    year = models.PositiveSmallIntegerField(_("year"), primary_key=True, validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    complete = models.BooleanField(
+        _("schedule complete"), default=False, help_text=_("Tick once every holiday and make-up working day of the year is entered.")
+    )
+
+    class Meta:
+        verbose_name = _("calendar year")
+        verbose_name_plural = _("calendar years")
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class CalendarSource(models.TextChoices):
+    PACKAGE = "chinesecalendar", _("chinesecalendar package")
+    MANUAL = "manual", _("Entered by an administrator")
+
+
+class CalendarDay(models.Model):
+    """An exception to the weekend rule: a holiday on a weekday, or a make-up working day on a weekend.
+
+    `year` ties the day to its CalendarYear, so the counting reads a year's status and its days
+    in one query.
+    """
+
+    date = models.DateField(_("date"), unique=True)
+    year = models.ForeignKey(CalendarYear, verbose_name=_("year"), on_delete=models.CASCADE, related_name="days", editable=False)
+    is_workday = models.BooleanField(_("working day"), help_text=_("Ticked for a make-up working day, empty for a holiday."))
+    name = models.CharField(_("name"), max_length=50, help_text=_("For example 国庆节 or 调休上班（国庆节）."))
+    source = models.CharField(_("source"), max_length=20, choices=CalendarSource.choices, default=CalendarSource.MANUAL, editable=False)
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name}"
+
+    def clean(self) -> None:
+        if isinstance(self.date, date) and self.is_workday is not None and self.is_workday == (self.date.weekday() < 5):
+            if self.is_workday:
+                message = _("%(date)s is a weekday and so a working day already; only a weekend day can be a make-up working day.")
+            else:
+                message = _("%(date)s is a weekend day and so a rest day already; only a weekday can be a holiday entry.")
+            raise ValidationError({"is_workday": message % {"date": self.date.isoformat()}})

@@ -1,5 +1,6 @@
 """Reads about petitions, scoped to the user; pages and API share them."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -12,8 +13,12 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Unit, User
 from accounts.selectors import visible_unit_ids
+from petitions.calendar import DueDate, due_date
 from petitions.identity import lookup_hash
-from petitions.models import Attachment, Category, Channel, Petition, Petitioner, Status
+from petitions.models import Action, Attachment, Category, Channel, DeadlineKind, Petition, Petitioner, PetitionEvent, Status
+
+# Petitions still waiting for the decision, whose decision deadline runs.
+OPEN_STATUSES = (Status.REGISTERED, Status.ROUTED)
 
 
 def petitions_visible_to(user: User) -> QuerySet[Petition]:
@@ -52,12 +57,8 @@ class PetitionFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        named = Petitioner.objects.filter(name=value).values("pk")
-        return queryset.filter(
-            Q(reg_no=value.upper())
-            | Q(summary__icontains=value)
-            | Q(pk__in=Petition.petitioners.through.objects.filter(petitioner__in=named).values("petition"))
-        )
+        named = Petition.petitioners.through.objects.filter(petitioner__name=value).values("petition")
+        return queryset.filter(Q(reg_no=value.upper()) | Q(summary__icontains=value) | Q(pk__in=named))
 
 
 def petition_list(*, user: User, filters: dict | None = None) -> QuerySet[Petition]:
@@ -153,7 +154,7 @@ def petitions_decision_due(*, user: User, by: date) -> QuerySet[Petition]:
     """Undecided petitions whose decision deadline is on or before `by` (overdue ones included), soonest first."""
     return (
         petitions_visible_to(user)
-        .filter(status__in=[Status.REGISTERED, Status.ROUTED], decision_due__lte=by)
+        .filter(status__in=OPEN_STATUSES, decision_due__lte=by)
         .select_related("category", "category__parent", "locality", "unit")
         .order_by("decision_due", "received_at", "id")
     )
@@ -162,3 +163,18 @@ def petitions_decision_due(*, user: User, by: date) -> QuerySet[Petition]:
 def attachment_get(*, user: User, pk: int) -> Attachment:
     """An attachment of a petition the user may see, else 404."""
     return get_object_or_404(Attachment.objects.filter(petition__in=petitions_visible_to(user)), pk=pk)
+
+
+def decision_starts_on(*, petition: Petition, routed_at: datetime | None) -> date:
+    """The decision period runs from the day of the last routing, or before routing from the day of receipt."""
+    if petition.status == Status.ROUTED and routed_at is not None:
+        return timezone.localdate(routed_at)
+    return timezone.localdate(petition.received_at)
+
+
+def decision_deadline(*, petition: Petition, events: Sequence[PetitionEvent]) -> DueDate | None:
+    """How an open petition's decision deadline is computed today, from its timeline already read; None once decided."""
+    if petition.status not in OPEN_STATUSES:
+        return None
+    routed_at = max((event.at for event in events if event.action == Action.ROUTE), default=None)
+    return due_date(kind=DeadlineKind.DECISION, start=decision_starts_on(petition=petition, routed_at=routed_at))

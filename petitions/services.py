@@ -3,19 +3,20 @@
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Unit, UnitKind, User
 from petitions import permissions
-from petitions.calendar import calendar_days_due
+from petitions.calendar import count_due, due_date, horizon, work_calendar
 from petitions.identity import decrypt, encrypt, lookup_hash, mask_id_number, mask_phone, validate_id_number, validate_phone
 from petitions.models import (
     GROUP_VISIT_MIN_HEADCOUNT,
@@ -23,8 +24,13 @@ from petitions.models import (
     TRANSITIONS,
     Action,
     Attachment,
+    CalendarDay,
+    CalendarSource,
+    CalendarYear,
     Category,
     Channel,
+    DeadlineKind,
+    DeadlinePolicy,
     PersonalDataReveal,
     Petition,
     Petitioner,
@@ -35,8 +41,10 @@ from petitions.models import (
     RouteMode,
     TransitionNotAllowed,
 )
-from petitions.selectors import PetitionerKey, repeat_candidates
+from petitions.selectors import OPEN_STATUSES, PetitionerKey, decision_starts_on, repeat_candidates
 
+# The default of the "decision" DeadlinePolicy, which is what registration and routing use; kept
+# for the demo data generator (bench/), which counts without reading the policy.
 DECISION_LIMIT_DAYS = 15
 ALLOWED_ATTACHMENT_TYPES = {
     "image/jpeg": {"jpg", "jpeg"},
@@ -244,8 +252,8 @@ def petition_register(
             is_repeat=repeat_of is not None,
             repeat_of=repeat_of,
             intake_unit_id=actor.unit_id,
-            decision_due=calendar_days_due(timezone.localtime(received_at).date(), DECISION_LIMIT_DAYS),
-            query_code=secrets.token_hex(4).upper(),
+            decision_due=due_date(kind=DeadlineKind.DECISION, start=timezone.localtime(received_at).date()).due_on,
+            query_code=secrets.token_hex(6).upper(),  # 48 random bits: no collision in a city's lifetime
             registered_by=actor,
         )
         PetitionPetitioner.objects.bulk_create(
@@ -310,7 +318,7 @@ def petition_route(*, actor: User, petition: Petition, unit: Unit, mode: str) ->
         locked, result = _transition(petition, Action.ROUTE)
         from_status = locked.status
         locked.status, locked.unit, locked.route_mode = result, unit, mode
-        locked.decision_due = calendar_days_due(timezone.localdate(), DECISION_LIMIT_DAYS)
+        locked.decision_due = due_date(kind=DeadlineKind.DECISION, start=timezone.localdate()).due_on
         locked.save(update_fields=["status", "unit", "route_mode", "decision_due"])
         _event(locked, actor, Action.ROUTE, from_status=from_status, unit=unit, note=RouteMode(mode).label)
     return locked
@@ -349,3 +357,76 @@ def petitioner_reveal(*, actor: User, petitioner: Petitioner, reason: str = "") 
     permissions.require(permissions.can_reveal(actor))
     PersonalDataReveal.objects.create(petitioner=petitioner, user=actor, reason=reason[:200])
     return {"id_number": decrypt(petitioner.id_number_encrypted), "phone": decrypt(petitioner.phone_encrypted)}
+
+
+# The holiday calendar. Administrators edit it in the admin, which calls these.
+
+
+def calendar_day_save(*, actor: User, day: CalendarDay) -> int:
+    """Save a holiday or make-up working day and move the open decision deadlines it changes.
+
+    The day becomes the administrator's ("manual"), so re-seeding from the package keeps it. Returns
+    how many petitions got a new due date.
+    """
+    day.full_clean(exclude=["year"])
+    with transaction.atomic():
+        previous_date = CalendarDay.objects.filter(pk=day.pk).values_list("date", flat=True).first() if day.pk else None
+        CalendarYear.objects.get_or_create(year=day.date.year)
+        day.year_id, day.source = day.date.year, CalendarSource.MANUAL
+        day.save()
+        return _decision_deadlines_recompute(actor=actor, changed_from=min(filter(None, [day.date, previous_date])))
+
+
+def calendar_day_delete(*, actor: User, day: CalendarDay) -> int:
+    """Delete a calendar day (it follows the weekend rule again) and move the deadlines it changes."""
+    with transaction.atomic():
+        day.delete()
+        return _decision_deadlines_recompute(actor=actor, changed_from=day.date)
+
+
+def _decision_deadlines_recompute(*, actor: User, changed_from: date) -> int:
+    """Recount the decision deadline of every open petition that a calendar change from `changed_from` on can move.
+
+    A due date before the changed day was counted without looking at it, so only later ones are
+    read; they are locked, so a concurrent routing waits rather than being overwritten. One read of
+    the policy and the calendar, one update and one insert, however many petitions.
+    """
+    routed_at = PetitionEvent.objects.filter(petition=OuterRef("pk"), action=Action.ROUTE).order_by("-at", "-id").values("at")[:1]
+    petitions = list(
+        Petition.objects.select_for_update()
+        .filter(status__in=OPEN_STATUSES, decision_due__gte=changed_from)
+        .annotate(routed_at=Subquery(routed_at))
+        .only("pk", "status", "received_at", "decision_due")
+        .order_by("pk")
+    )
+    if not petitions:
+        return 0
+    policy = DeadlinePolicy.objects.get(kind=DeadlineKind.DECISION)
+    starts = {petition.pk: decision_starts_on(petition=petition, routed_at=petition.routed_at) for petition in petitions}
+    calendar = work_calendar(
+        first=min(starts.values()) + timedelta(days=1), last=max(horizon(policy=policy, start=start) for start in starts.values())
+    )
+    moved, events = [], []
+    for petition in petitions:
+        due_on = count_due(policy=policy, calendar=calendar, start=starts[petition.pk]).due_on
+        if due_on == petition.decision_due:
+            continue
+        note = _("Deadline moved from %(old)s to %(new)s by a change to the holiday calendar.") % {
+            "old": petition.decision_due.isoformat(),
+            "new": due_on.isoformat(),
+        }
+        events.append(
+            PetitionEvent(
+                petition=petition,
+                actor=actor,
+                action=Action.DEADLINE_RECOMPUTED,
+                from_status=petition.status,
+                to_status=petition.status,
+                note=note,
+            )
+        )
+        petition.decision_due = due_on
+        moved.append(petition)
+    Petition.objects.bulk_update(moved, ["decision_due"])
+    PetitionEvent.objects.bulk_create(events)
+    return len(moved)

@@ -10,7 +10,6 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
@@ -21,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import unit_list
+from config.pagination import LargeTablePaginator
 from petitions import permissions, selectors, services
 from petitions.forms import (
     AttachmentForm,
@@ -159,7 +159,7 @@ def petitioner_lookup(request: HttpRequest) -> HttpResponse:
 @login_required
 def petition_list(request: HttpRequest) -> HttpResponse:
     petitions = selectors.petition_list(user=request.user, filters=request.GET)
-    page = Paginator(petitions, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = LargeTablePaginator(petitions, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"page": page, "filter_form": _filter_form(request), "filters_invalid": petitions.query.is_empty()}
     return render(request, "petitions/list.html", context)
 
@@ -200,11 +200,13 @@ def _detail(request: HttpRequest, petition: Petition, *, status: int = 200, **fo
     may_decide = permissions.can_decide(user, petition) and petition.can(Action.NOT_ACCEPT)
     may_attach = permissions.can_attach(user, petition)
     repeat_visible = petition.repeat_of_id is not None and selectors.petitions_visible_to(user).filter(pk=petition.repeat_of_id).exists()
+    timeline = list(selectors.petition_timeline(petition))
     context = {
         "petition": petition,
+        "decision_deadline": selectors.decision_deadline(petition=petition, events=timeline),
         "petitioners": selectors.petitioners_of(petition),
         "attachments": petition.attachments.all(),
-        "timeline": selectors.petition_timeline(petition),
+        "timeline": timeline,
         "repeat_visible": repeat_visible,
         "can_reveal": permissions.can_reveal(user),
         "route_form": forms.get("route_form") or (RouteForm() if may_route else None),

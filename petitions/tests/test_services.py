@@ -5,19 +5,26 @@ import threading
 import zlib
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 from unittest import mock
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
-from django.utils import timezone
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone, translation
 
 from petitions import services
 from petitions.identity import decrypt, mask_id_number
 from petitions.models import (
     TRANSITIONS,
     Action,
+    CalendarDay,
+    CalendarSource,
+    CalendarYear,
+    DeadlineKind,
+    DeadlinePolicy,
     PersonalDataReveal,
     Petition,
     Petitioner,
@@ -192,7 +199,7 @@ def test_registration_records_the_item_and_its_first_event(county):
     assert (petition.channel, petition.content, petition.skip_level, petition.to_beijing) == ("letter", "全文", True, True)
     assert (petition.intake_unit, petition.registered_by, petition.unit) == (county.township_a, county.clerk_a, None)
     assert (petition.headcount, petition.is_group, petition.is_repeat) == (1, False, False)
-    assert len(petition.query_code) == 8
+    assert len(petition.query_code) == 12
     [event] = petition.events.all()
     assert (event.action, event.from_status, event.to_status, event.actor) == (Action.REGISTER, "", Status.REGISTERED, county.clerk_a)
 
@@ -639,3 +646,121 @@ def test_reveal_is_refused_without_a_working_role(county, db_state):
     with pytest.raises(PermissionDenied):
         services.petitioner_reveal(actor=county.admin, petitioner=Petitioner.objects.get())
     assert db_state() == before
+
+
+# The decision deadline and the holiday calendar
+
+
+def test_registration_and_routing_take_the_limit_from_the_decision_policy(county):
+    DeadlinePolicy.objects.filter(kind=DeadlineKind.DECISION).update(days=10)
+    with frozen_now(datetime(2026, 9, 28, 2, 0, tzinfo=UTC)):
+        petition = register(county, received_at=datetime(2026, 9, 20, 2, 0, tzinfo=UTC))
+        assert petition.decision_due == date(2026, 9, 30)
+        routed = services.petition_route(actor=county.clerk_a, petition=petition, unit=county.department, mode=RouteMode.TRANSFER)
+    assert routed.decision_due == date(2026, 10, 8)
+
+
+def register_due_on_4_november(county, count: int = 1) -> list[Petition]:
+    """Registered on Tuesday 20 October 2026, so due on Wednesday 4 November."""
+    with frozen_now(datetime(2026, 10, 20, 2, 0, tzinfo=UTC)):
+        return [register(county, received_at=datetime(2026, 10, 20, 1, 0, tzinfo=UTC)) for _ in range(count)]
+
+
+@pytest.fixture
+def due_on_4_november(county):
+    """Open petitions due on 4 November (one registered, one routed), a closed one, and an open one due earlier."""
+    [registered, to_file] = register_due_on_4_november(county, 2)
+    with frozen_now(datetime(2026, 10, 20, 2, 0, tzinfo=UTC)):
+        # Received on 1 October but routed on 20 October: the period runs from the routing.
+        received_earlier = register(county, received_at=datetime(2026, 10, 1, 2, 0, tzinfo=UTC))
+        routed = services.petition_route(actor=county.clerk_a, petition=received_earlier, unit=county.department, mode=RouteMode.TRANSFER)
+        filed = services.petition_file(actor=county.clerk_a, petition=to_file, reason="当场答复")
+        due_earlier = register(county, received_at=datetime(2026, 10, 12, 2, 0, tzinfo=UTC))
+    assert [petition.decision_due for petition in (registered, routed, filed)] == [date(2026, 11, 4)] * 3
+    assert due_earlier.decision_due == date(2026, 10, 27)
+    return SimpleNamespace(registered=registered, routed=routed, filed=filed, due_earlier=due_earlier)
+
+
+def recomputed_events(petition: Petition) -> list[tuple]:
+    return list(
+        petition.events.filter(action=Action.DEADLINE_RECOMPUTED).values_list("actor", "from_status", "to_status", "note").order_by("id")
+    )
+
+
+def test_a_new_holiday_moves_the_open_deadlines_it_reaches_and_records_it_on_each(county, due_on_4_november):
+    petitions = due_on_4_november
+    with translation.override("en"):
+        moved = services.calendar_day_save(actor=county.admin, day=CalendarDay(date=date(2026, 11, 4), is_workday=False, name="地方假日"))
+    assert moved == 2
+    for petition in (petitions.registered, petitions.routed):
+        petition.refresh_from_db()
+        assert petition.decision_due == date(2026, 11, 5)
+        assert recomputed_events(petition) == [
+            (
+                county.admin.pk,
+                petition.status,
+                petition.status,
+                "Deadline moved from 2026-11-04 to 2026-11-05 by a change to the holiday calendar.",
+            )
+        ]
+    for untouched, due in ((petitions.filed, date(2026, 11, 4)), (petitions.due_earlier, date(2026, 10, 27))):
+        untouched.refresh_from_db()
+        assert untouched.decision_due == due
+        assert recomputed_events(untouched) == []
+    day = CalendarDay.objects.get(date=date(2026, 11, 4))
+    assert (day.year_id, day.source, day.is_workday) == (2026, CalendarSource.MANUAL, False)
+
+
+def test_moving_and_then_deleting_a_holiday_moves_the_deadlines_back(county, due_on_4_november):
+    petitions = due_on_4_november
+    day = CalendarDay(date=date(2026, 11, 4), is_workday=False, name="地方假日")
+    assert services.calendar_day_save(actor=county.admin, day=day) == 2
+    day.date = date(2026, 11, 6)
+    # 4 November is a working day again; the petitions now due on the 5th go back to the 4th.
+    assert services.calendar_day_save(actor=county.admin, day=day) == 2
+    petitions.registered.refresh_from_db()
+    assert petitions.registered.decision_due == date(2026, 11, 4)
+    day.date = date(2026, 11, 4)
+    assert services.calendar_day_save(actor=county.admin, day=day) == 2
+    assert services.calendar_day_delete(actor=county.admin, day=day) == 2
+    assert not CalendarDay.objects.filter(date=date(2026, 11, 4)).exists()
+    petitions.routed.refresh_from_db()
+    assert petitions.routed.decision_due == date(2026, 11, 4)
+    assert len(recomputed_events(petitions.routed)) == 4
+    assert recomputed_events(petitions.filed) == []
+
+
+def test_a_change_that_moves_no_deadline_records_nothing(county, due_on_4_november):
+    # A make-up working Saturday after every due date, and one before them all.
+    assert services.calendar_day_save(actor=county.admin, day=CalendarDay(date=date(2026, 11, 7), is_workday=True, name="调休上班")) == 0
+    assert services.calendar_day_save(actor=county.admin, day=CalendarDay(date=date(2026, 10, 24), is_workday=True, name="调休上班")) == 0
+    assert not PetitionEvent.objects.filter(action=Action.DEADLINE_RECOMPUTED).exists()
+
+
+def test_recomputing_costs_the_same_queries_for_one_petition_or_many(county):
+    def queries_to_save(day: date) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert services.calendar_day_save(actor=county.admin, day=CalendarDay(date=day, is_workday=False, name="地方假日")) > 0
+        return len(captured)
+
+    register_due_on_4_november(county)
+    one = queries_to_save(date(2026, 11, 4))
+    register_due_on_4_november(county, 4)
+    CalendarDay.objects.filter(date=date(2026, 11, 4)).delete()
+    Petition.objects.update(decision_due=date(2026, 11, 4))
+    assert queries_to_save(date(2026, 11, 4)) == one
+
+
+def test_a_day_in_a_new_year_starts_that_year_as_incomplete(county):
+    services.calendar_day_save(actor=county.admin, day=CalendarDay(date=date(2027, 10, 1), is_workday=False, name="国庆节"))
+    assert CalendarYear.objects.get(year=2027).complete is False
+    assert CalendarDay.objects.get(date=date(2027, 10, 1)).year_id == 2027
+
+
+def test_a_day_that_is_no_exception_to_the_weekend_rule_is_refused(county, due_on_4_november):
+    events = PetitionEvent.objects.count()
+    with pytest.raises(ValidationError) as caught:
+        services.calendar_day_save(actor=county.admin, day=CalendarDay(date=date(2026, 11, 4), is_workday=True, name="调休上班"))
+    assert set(caught.value.message_dict) == {"is_workday"}
+    assert not CalendarDay.objects.filter(date=date(2026, 11, 4)).exists()
+    assert PetitionEvent.objects.count() == events

@@ -3,7 +3,7 @@
 Refused requests must change nothing, so each of them compares `db_state()` before and after.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.contrib.messages import get_messages
@@ -546,6 +546,24 @@ def test_detail_shows_times_in_asia_shanghai(client, county):
     petition = make_petition(actor=county.clerk_a, locality=county.township_a, received_at=datetime(2025, 12, 31, 16, 30, tzinfo=UTC))
     html = login(client, county.clerk_a).get(reverse("petition-detail", args=[petition.pk])).content.decode()
     assert "2026-01-01 00:30" in html
+
+
+def test_detail_explains_the_decision_deadline_of_an_open_petition(client, county):
+    petition = make_petition(actor=county.clerk_a, locality=county.township_a, received_at=datetime(2026, 9, 16, 2, 0, tzinfo=UTC))
+    assert petition.decision_due == date(2026, 10, 8)
+    html = login(client, county.clerk_a).get(reverse("petition-detail", args=[petition.pk])).content.decode()
+    assert "Start day 2026-09-16 (not counted); 15 calendar days end on 2026-10-01." in html
+    assert "The last day, 2026-10-01, is a public holiday (国庆节); it moves to the next working day, 2026-10-08." in html
+    assert "it would be" not in html
+
+    # A due date fixed under earlier rules is shown as recorded, with today's count beside it.
+    Petition.objects.filter(pk=petition.pk).update(decision_due=date(2026, 10, 9))
+    html = client.get(reverse("petition-detail", args=[petition.pk])).content.decode()
+    assert "calendar and limits it would be 2026-10-08." in html
+
+    Petition.objects.filter(pk=petition.pk).update(status=Status.FILED)
+    html = client.get(reverse("petition-detail", args=[petition.pk])).content.decode()
+    assert 'id="decision-deadline-explanation"' not in html and "Start day" not in html
 
 
 def test_detail_other_unit_gets_404(client, county, petition_a):

@@ -1,0 +1,1 @@
+"""Benchmarks and the large demo dataset they run on (DESIGN §3)."""
