@@ -116,9 +116,15 @@ def count_due(*, policy: DeadlinePolicy, calendar: WorkCalendar, start: date, pa
     total = policy.days + pauses + extension_days
     explanation = [_limit_sentence(policy)] if policy.basis else []
     if extension_days:
-        explanation.append(_("The extension adds %(days)d days.") % {"days": extension_days})
+        explanation.append(
+            ngettext("The extension adds %(days)d day.", "The extension adds %(days)d days.", extension_days) % {"days": extension_days}
+        )
     if pauses:
-        message = _("%(days)d days of hearing or other pauses are not counted, so the period runs that much longer.")
+        message = ngettext(
+            "%(days)d day of hearing or other pause is not counted, so the period runs that much longer.",
+            "%(days)d days of hearing or other pauses are not counted, so the period runs that much longer.",
+            pauses,
+        )
         explanation.append(message % {"days": pauses})
     consulting = _ConsultedCalendar(calendar)
     if policy.unit == DayUnit.WORKING:

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.forms import BaseFormSet, formset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Unit, UnitKind
 from accounts.selectors import township_list, unit_list
@@ -96,7 +97,9 @@ class PetitionForm(BootstrapMixin, forms.Form):
     purpose = forms.ChoiceField(label=_("Purpose"), choices=Purpose.choices, initial=Purpose.COMPLAINT)
     locality = forms.ModelChoiceField(label=_("Locality"), queryset=Unit.objects.none(), empty_label=_("— choose —"))
     summary = forms.CharField(
-        label=_("Summary"), max_length=200, widget=forms.TextInput(attrs={"placeholder": _("The matter in one line")})
+        label=pgettext_lazy("petition", "Summary"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": _("The matter in one line")}),
     )
     content = forms.CharField(label=_("Full text"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
     skip_level = forms.BooleanField(label=_("Skip-level visit"), required=False)

@@ -33,7 +33,7 @@ class Category(models.Model):
 class Petitioner(models.Model):
     """A person who petitions. The ID number and phone are stored encrypted and looked up by hash."""
 
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("full name"), max_length=50)
     id_number_encrypted = models.TextField(blank=True, editable=False)
     id_number_hash = models.CharField(max_length=64, blank=True, editable=False)
     id_number_masked = models.CharField(_("ID number"), max_length=18, blank=True, editable=False)
@@ -353,7 +353,7 @@ class CalendarDay(models.Model):
 
     class Meta:
         verbose_name = _("calendar day")
-        verbose_name_plural = _("calendar days")
+        verbose_name_plural = _("holiday calendar days")
         ordering = ["date"]
 
     def __str__(self) -> str:

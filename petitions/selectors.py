@@ -30,6 +30,11 @@ def petitions_visible_to(user: User) -> QuerySet[Petition]:
     return petitions.filter(Q(intake_unit_id__in=units) | Q(unit_id__in=units))
 
 
+class PetitionOrdering(django_filters.OrderingFilter):
+    # django-filter has no zh_Hans catalogue; our own msgid gets our translation.
+    descending_fmt = _("%s (descending)")
+
+
 class PetitionFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label=_("status"), choices=Status.choices)
     channel = django_filters.ChoiceFilter(label=_("channel"), choices=Channel.choices)
@@ -41,7 +46,7 @@ class PetitionFilter(django_filters.FilterSet):
     is_repeat = django_filters.BooleanFilter(label=_("repeat petition"))
     is_group = django_filters.BooleanFilter(label=_("group visit"))
     search = django_filters.CharFilter(label=_("search"), method="filter_search")
-    ordering = django_filters.OrderingFilter(
+    ordering = PetitionOrdering(
         fields=(("received_at", "received_at"), ("decision_due", "decision_due")),
         field_labels={"received_at": _("received at"), "decision_due": _("decision due")},
     )

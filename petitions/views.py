@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -290,7 +291,9 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             form.add_error("files", error.messages)
         else:
-            messages.success(request, _("%(count)d attachment(s) added.") % {"count": len(uploads)})
+            messages.success(
+                request, ngettext("%(count)d attachment added.", "%(count)d attachments added.", len(uploads)) % {"count": len(uploads)}
+            )
             return redirect("petition-detail", pk=petition.pk)
     return _detail(request, petition, attachment_form=form, status=400)
 

@@ -96,7 +96,7 @@ class Migration(migrations.Migration):
             name='Petitioner',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, verbose_name='name')),
+                ('name', models.CharField(max_length=50, verbose_name='full name')),
                 ('id_number_encrypted', models.TextField(blank=True, editable=False)),
                 ('id_number_hash', models.CharField(blank=True, editable=False, max_length=64)),
                 ('id_number_masked', models.CharField(blank=True, editable=False, max_length=18, verbose_name='ID number')),

@@ -83,7 +83,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'verbose_name': 'calendar day',
-                'verbose_name_plural': 'calendar days',
+                'verbose_name_plural': 'holiday calendar days',
                 'ordering': ['date'],
             },
         ),
