@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "axes",
     "accounts",
     "petitions",
+    "cases",
 ]
 
 MIDDLEWARE = [
@@ -199,4 +200,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # WeasyPrint logs each rendering step of every PDF at INFO.
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }

@@ -52,9 +52,18 @@ def _petitioners_and_attachments():
     )
 
 
-def _petition_response(petition: Petition, status_code: int = status.HTTP_200_OK) -> Response:
+def _petition_response(petition: Petition, status_code: int = status.HTTP_200_OK, *, case_id: int | None = None) -> Response:
     prefetch_related_objects([petition], *_petitioners_and_attachments())
-    return Response(PetitionSerializer(petition).data, status=status_code)
+    context = {"case_ids": {petition.pk: case_id}} if case_id else {}
+    return Response(PetitionSerializer(petition, context=context).data, status=status_code)
+
+
+def _case_id(petition: Petition) -> int | None:
+    # Late import: cases depends on petitions, never the reverse (DESIGN §3); a petition's case is cases' data.
+    from cases.selectors import case_of_petition
+
+    case = case_of_petition(petition.pk)
+    return case.pk if case else None
 
 
 class CategoryListApi(ListAPIView):
@@ -102,7 +111,8 @@ class PetitionListApi(ListAPIView):
 class PetitionDetailApi(APIView):
     @extend_schema(responses={200: PetitionSerializer, 404: REFUSALS[404]})
     def get(self, request, pk: int):
-        return _petition_response(selectors.petition_get(user=request.user, pk=pk))
+        petition = selectors.petition_get(user=request.user, pk=pk)
+        return _petition_response(petition, case_id=_case_id(petition))
 
 
 class PetitionRouteApi(APIView):
@@ -125,8 +135,15 @@ class PetitionDecideApi(APIView):
         permissions.require(permissions.can_decide(request.user, petition))
         serializer = DecideSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        decide = self.DECIDE[serializer.validated_data["decision"]]
-        petition = decide(actor=request.user, petition=petition, reason=serializer.validated_data["reason"])
+        decision, reason = serializer.validated_data["decision"], serializer.validated_data["reason"]
+        if decision == "accept":
+            # Late import: accepting opens or joins a case, which is the cases app's business, and
+            # cases depends on petitions, never the reverse (DESIGN §3).
+            from cases import services as case_services
+
+            petition, case = case_services.petition_accept(actor=request.user, petition=petition, reason=reason)
+            return _petition_response(petition, case_id=case.pk if case else None)
+        petition = self.DECIDE[decision](actor=request.user, petition=petition, reason=reason)
         return _petition_response(petition)
 
 

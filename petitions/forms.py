@@ -199,11 +199,11 @@ class RouteForm(BootstrapMixin, forms.Form):
 
 
 class DecisionForm(BootstrapMixin, forms.Form):
-    NOT_ACCEPT, DIVERT, FILE = "not_accept", "divert", "file"
+    ACCEPT, NOT_ACCEPT, DIVERT, FILE = "accept", "not_accept", "divert", "file"
 
     decision = forms.ChoiceField(
         label=_("Decision"),
-        choices=[(NOT_ACCEPT, _("Not accept")), (DIVERT, _("Divert")), (FILE, _("Close as filed"))],
+        choices=[(ACCEPT, _("Accept")), (NOT_ACCEPT, _("Not accept")), (DIVERT, _("Divert")), (FILE, _("Close as filed"))],
         widget=forms.RadioSelect,
     )
     reason = forms.CharField(

@@ -101,6 +101,9 @@ class Action(models.TextChoices):
 
     REGISTER = "register", _("Registered")
     ROUTE = "route", _("Routed")
+    ACCEPT = "accept", _("Accepted")
+    ATTACH = "attach", _("Attached to an open case")
+    NOT_ACCEPT_AGAIN = "not_accept_again", _("Not accepted again")
     NOT_ACCEPT = "not_accept", _("Not accepted")
     DIVERT = "divert", _("Diverted")
     FILE = "file", _("Filed")
@@ -111,10 +114,18 @@ class Action(models.TextChoices):
 # The intake workflow (DESIGN §5), written once: action -> (states it may start from, result).
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     Action.ROUTE: (frozenset({Status.REGISTERED, Status.ROUTED}), Status.ROUTED),
+    # Acceptance is decided by the competent unit, so only once routed; cases.services.petition_accept
+    # picks one of the three (a new case, a repeat joining the open case, a concluded matter).
+    Action.ACCEPT: (frozenset({Status.ROUTED}), Status.ACCEPTED),
+    Action.ATTACH: (frozenset({Status.ROUTED}), Status.ATTACHED),
+    Action.NOT_ACCEPT_AGAIN: (frozenset({Status.ROUTED}), Status.NOT_ACCEPTED_AGAIN),
     Action.NOT_ACCEPT: (frozenset({Status.REGISTERED, Status.ROUTED}), Status.NOT_ACCEPTED),
     Action.DIVERT: (frozenset({Status.REGISTERED, Status.ROUTED}), Status.DIVERTED),
     Action.FILE: (frozenset({Status.REGISTERED, Status.ROUTED}), Status.FILED),
 }
+# The competent unit's acceptance, which opens or joins a case: carried out by cases.services.petition_accept,
+# since a case is the cases app's (dependencies point accounts ← petitions ← cases).
+ACCEPTANCE_ACTIONS = frozenset({Action.ACCEPT, Action.ATTACH, Action.NOT_ACCEPT_AGAIN})
 
 
 class TransitionNotAllowed(Exception):

@@ -97,8 +97,8 @@ class PetitionSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_case(self, petition: Petition) -> int | None:
-        # Cases come with the case-handling issue; until then no petition has one.
-        return None
+        # The view passes it in: petitions does not read cases' tables (DESIGN §3). Lists show null.
+        return self.context.get("case_ids", {}).get(petition.pk)
 
 
 class RevealSerializer(serializers.Serializer):
@@ -214,14 +214,12 @@ class DecideSerializer(serializers.Serializer):
 
     decision = serializers.ChoiceField(
         choices=DECISIONS,
-        help_text=_("`accept` opens a case and comes with case handling; until then it is refused with a 400 on this field."),
+        help_text=_(
+            "`accept` opens a case, attaches a repeat to the open case on the same matter, "
+            "or refuses a concluded matter as not accepted again."
+        ),
     )
     reason = serializers.CharField(allow_blank=True, help_text=_("Goes into the notice to the petitioner."))
-
-    def validate_decision(self, value: str) -> str:
-        if value == "accept":
-            raise serializers.ValidationError(_("Accepting opens a case, which is not available yet; choose not_accept or divert."))
-        return value
 
 
 class ReasonSerializer(serializers.Serializer):

@@ -248,14 +248,21 @@ DECISION_SERVICES = {
 @login_required
 @require_POST
 def petition_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    """Close at intake: not accepted, diverted or filed, with the reason for the notice."""
+    """Accept (opens or joins a case), or close at intake: not accepted, diverted or filed, with the reason for the notice."""
     petition = selectors.petition_get(user=request.user, pk=pk)
     permissions.require(permissions.can_decide(request.user, petition))
     form = DecisionForm(request.POST)
     if form.is_valid():
-        decide = DECISION_SERVICES[form.cleaned_data["decision"]]
+        decision = form.cleaned_data["decision"]
         try:
-            decided = decide(actor=request.user, petition=petition, reason=form.cleaned_data["reason"])
+            if decision == DecisionForm.ACCEPT:
+                # Late import: accepting opens or joins a case, the cases app's business; cases depends
+                # on petitions, never the reverse (DESIGN §3).
+                from cases import services as case_services
+
+                decided, _case = case_services.petition_accept(actor=request.user, petition=petition, reason=form.cleaned_data["reason"])
+            else:
+                decided = DECISION_SERVICES[decision](actor=request.user, petition=petition, reason=form.cleaned_data["reason"])
         except ValidationError as error:
             apply_service_errors(form, error)
         except TransitionNotAllowed as error:

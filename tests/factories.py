@@ -62,3 +62,79 @@ def make_petition(
         summary=fields.pop("summary", "拖欠工资问题"),
         **fields,
     )
+
+
+# Cases: built by driving the real services along the workflow, so a case in any state is one the
+# application itself could have produced.
+
+# The path to each state: the states passed through on the way, in order.
+CASE_PATH = [
+    "accepted",
+    "assigned",
+    "plan_submitted",
+    "in_progress",
+    "reply_drafted",
+    "reply_approved",
+    "replied",
+    "evaluated",
+]
+CASE_PATHS = {
+    **{state: CASE_PATH[: index + 1] for index, state in enumerate(CASE_PATH)},
+    "closed": [*CASE_PATH, "closed"],
+    "review_requested": [*CASE_PATH, "review_requested"],
+    "review_decided": [*CASE_PATH, "review_requested", "review_decided"],
+    "reexamination_requested": [*CASE_PATH, "review_requested", "review_decided", "reexamination_requested"],
+    "concluded": [*CASE_PATH, "review_requested", "review_decided", "reexamination_requested", "concluded"],
+}
+
+
+def make_case(county, *, state: str = "accepted", accepted_on=None, petition: Petition | None = None, id_number: str | None = None):
+    """A case in `state`, accepted by township A on `accepted_on` (default five days ago).
+
+    The team: leader_a leads, township A is the lead unit, the department supports, handler_a is a
+    member. Every later date is today, which lies inside every window.
+    """
+    from cases import services as case_services
+    from cases.models import Case
+
+    today = timezone.localdate()
+    accepted_on = accepted_on or today - timedelta(days=5)
+    if petition is None:
+        petition = make_petition(
+            actor=county.clerk_a,
+            locality=county.township_a,
+            received_at=timezone.now() - timedelta(days=(today - accepted_on).days + 2),
+            id_number=id_number,
+        )
+        petition = services.petition_route(actor=county.clerk_a, petition=petition, unit=county.township_a, mode="transfer")
+    _petition, case = case_services.petition_accept(actor=county.handler_a, petition=petition, accepted_on=accepted_on)
+    steps = {
+        "assigned": lambda case: case_services.case_assign(
+            actor=county.leader_a,
+            case=case,
+            lead_official=county.leader_a,
+            lead_unit=county.township_a,
+            supporting_units=[county.department],
+            members=[county.handler_a],
+        ),
+        "plan_submitted": lambda case: case_services.plan_submit(actor=county.handler_a, case=case, content="走访核实，协调发放"),
+        "in_progress": lambda case: case_services.plan_approve(actor=county.leader_a, case=case),
+        "reply_drafted": lambda case: case_services.reply_draft(actor=county.handler_a, case=case, outcome="support", content="支持诉求"),
+        "reply_approved": lambda case: case_services.reply_approve(actor=county.leader_a, case=case),
+        "replied": lambda case: case_services.reply_serve(actor=county.handler_a, case=case, served_on=today),
+        "evaluated": lambda case: case_services.evaluation_record(actor=county.handler_a, case=case, rating="satisfied"),
+        "closed": lambda case: case_services.case_close(actor=county.leader_a, case=case),
+        "review_requested": lambda case: case_services.review_request(actor=county.handler_a, case=case, requested_on=today, reason="不服"),
+        "review_decided": lambda case: case_services.review_decide(
+            actor=county.supervisor, case=case, outcome="explain", content="维持", served_on=today
+        ),
+        "reexamination_requested": lambda case: case_services.reexamination_request(
+            actor=county.handler_a, case=case, requested_on=today, reason="仍不服"
+        ),
+        "concluded": lambda case: case_services.reexamination_decide(
+            actor=county.supervisor, case=case, outcome="explain", content="维持，终结", served_on=today
+        ),
+    }
+    for step in CASE_PATHS[state][1:]:
+        steps[step](Case.objects.get(pk=case.pk))
+    return Case.objects.get(pk=case.pk)

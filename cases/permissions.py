@@ -1,0 +1,40 @@
+"""Who may do what to which case (DESIGN §9). Visibility itself is cases.selectors.cases_visible_to."""
+
+from accounts.models import Role, User
+from cases.models import Case
+from petitions.permissions import acts_for_unit, require
+
+__all__ = [
+    "can_approve",
+    "can_assign",
+    "can_decide_appeal",
+    "can_work_on",
+    "require",
+]
+
+
+def can_assign(user: User, case: Case) -> bool:
+    """Name (or change) the lead official and team: a supervisor, or a leader of the accepting unit."""
+    if user.has_role(Role.SUPERVISOR):
+        return True
+    return user.has_role(Role.LEADER) and acts_for_unit(user, case.accepting_unit_id)
+
+
+def can_work_on(user: User, case: Case) -> bool:
+    """Plans, progress, hearings, replies, evaluations and appeal requests: a handler of the accepting
+    unit or of a team unit, or a member of the team."""
+    if not user.has_role(Role.HANDLER):
+        return False
+    if case.members.filter(pk=user.pk).exists():
+        return True
+    return any(acts_for_unit(user, unit_id) for unit_id in case.team_unit_ids)
+
+
+def can_approve(user: User, case: Case) -> bool:
+    """Plan, extension, reply and closing: the case's lead official, and only them."""
+    return case.lead_official_id is not None and user.pk == case.lead_official_id
+
+
+def can_decide_appeal(user: User, case: Case) -> bool:
+    """Review and re-examination opinions come from the county."""
+    return user.has_role(Role.SUPERVISOR)

@@ -1,0 +1,551 @@
+"""Every write on a case, one function per action of the case workflow (DESIGN §5, API.md Cases).
+
+Each function checks the acting user's permission (PermissionDenied), validates its input
+(ValidationError keyed by field), then in one transaction locks the case row, checks the move from
+its current state (TransitionNotAllowed, answered 409: the loser of a race gets it and nothing is
+overwritten), writes the change and its CaseEvent. The caller fetched the case through
+cases.selectors (outsiders got 404 before any of this).
+"""
+
+from collections.abc import Sequence
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, Unit, User
+from cases import permissions
+from cases.models import (
+    FINISHED_STATUSES,
+    TRANSITIONS,
+    Appeal,
+    AppealLevel,
+    Case,
+    CaseAction,
+    CaseEvent,
+    CasePetition,
+    CaseStatus,
+    Deadline,
+    DeadlineStatus,
+    Evaluation,
+    Extension,
+    ExtensionStatus,
+    Hearing,
+    LeaderMeeting,
+    MeetingKind,
+    Outcome,
+    Plan,
+    PlanStatus,
+    ProgressNote,
+    Rating,
+    Reply,
+    ReplyStatus,
+)
+from petitions import permissions as petition_permissions
+from petitions.calendar import due_date
+from petitions.models import TRANSITIONS as PETITION_TRANSITIONS
+from petitions.models import Action, DeadlineKind, DeadlinePolicy, Petition, PetitionEvent, TransitionNotAllowed
+from petitions.services import _transition as _petition_transition
+
+# Accepting a petition (the competent unit's decision), which opens or joins a case.
+
+
+def _matter_cases(petition: Petition):
+    """Cases on the same matter: a petitioner in common, the same category and locality; newest first."""
+    petitioner_ids = petition.petitionpetitioner_set.values("petitioner_id")
+    return (
+        Case.objects.filter(
+            category_id=petition.category_id,
+            locality_id=petition.locality_id,
+            petition_links__petition__petitionpetitioner__petitioner_id__in=petitioner_ids,
+        )
+        .distinct()
+        .order_by("-accepted_at", "-id")
+    )
+
+
+def case_open_or_join(*, actor: User, petition: Petition, accepted_on: date) -> tuple[Case | None, str]:
+    """The case this accepted petition belongs to, and the petition action it takes.
+
+    An open case on the same matter gets the petition attached (no new clock); a concluded one
+    means the matter is final (三级终结), so no case; otherwise a new case with its handling clock.
+    Runs inside petition_accept's transaction, with the petition locked.
+    """
+    matter = list(_matter_cases(petition).only("pk", "status"))
+    open_case = next((case for case in matter if case.status not in FINISHED_STATUSES), None)
+    if open_case is not None:
+        case = Case.objects.select_for_update().get(pk=open_case.pk)
+        CasePetition.objects.create(case=case, petition=petition)
+        _event(case, actor, CaseAction.ATTACH_PETITION, from_status=case.status, note=petition.reg_no)
+        return case, Action.ATTACH
+    if any(case.status == CaseStatus.CONCLUDED for case in matter):
+        return None, Action.NOT_ACCEPT_AGAIN
+    handling = due_date(kind=DeadlineKind.HANDLING, start=accepted_on)
+    case = Case.objects.create(
+        category_id=petition.category_id,
+        locality_id=petition.locality_id,
+        accepting_unit_id=petition.responsible_unit_id,
+        accepted_at=timezone.now(),
+        accepted_on=accepted_on,
+        accepted_by=actor,
+        handling_due=handling.due_on,
+    )
+    CasePetition.objects.create(case=case, petition=petition, is_first=True)
+    Deadline.objects.create(case=case, kind=DeadlineKind.HANDLING, start_on=accepted_on, due_on=handling.due_on)
+    _event(case, actor, CaseAction.ACCEPT, note=petition.reg_no)
+    return case, Action.ACCEPT
+
+
+def petition_accept(*, actor: User, petition: Petition, reason: str = "", accepted_on: date | None = None) -> tuple[Petition, Case | None]:
+    """The competent unit accepts a routed petition: it opens a case, joins the open one, or is refused
+    as "not accepted again" when the matter's re-examination has concluded.
+
+    Lives in cases so that petitions never imports cases; the petition's own transition is petitions'.
+    `accepted_on` (default today) lets a decision taken on paper be entered later; the handling
+    period counts from it. Returns the petition as saved and its case (None if not accepted again).
+    """
+    petition_permissions.require(petition_permissions.can_decide(actor, petition))
+    today = timezone.localdate()
+    accepted_on = accepted_on or today
+    received_on = timezone.localdate(petition.received_at)
+    if accepted_on > today:
+        raise ValidationError({"accepted_on": [_("The acceptance date cannot be in the future.")]})
+    if accepted_on < received_on:
+        raise ValidationError(
+            {"accepted_on": [_("The petition was received on %(date)s; it cannot be accepted before.") % {"date": received_on}]}
+        )
+    with transaction.atomic():
+        locked, _result = _petition_transition(petition, Action.ACCEPT)
+        case, action = case_open_or_join(actor=actor, petition=locked, accepted_on=accepted_on)
+        _allowed, result = PETITION_TRANSITIONS[action]
+        from_status = locked.status
+        note = (reason or "").strip()
+        if action == Action.NOT_ACCEPT_AGAIN:
+            note = _("The same matter was concluded after re-examination (三级终结); it is not accepted again.")
+        locked.status, locked.decided_at, locked.decision_reason = result, timezone.now(), note
+        locked.save(update_fields=["status", "decided_at", "decision_reason"])
+        PetitionEvent.objects.create(
+            petition=locked, actor=actor, action=action, from_status=from_status, to_status=locked.status, unit=locked.unit, note=note
+        )
+    return locked, case
+
+
+# The case workflow.
+
+
+def _event(case: Case, actor: User, action: str, *, from_status: str = "", note: str = "") -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case, actor=actor, action=action, from_status=from_status or case.status, to_status=case.status, note=note
+    )
+
+
+def _transition(case: Case, action: str) -> tuple[Case, str]:
+    """Lock the row and check the move from its current state; returns the locked case and its new status.
+
+    The caller decided on `case` as it read it: if another user has moved it since, the action is
+    refused rather than applied to a case the caller has not seen.
+    """
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    allowed_from, result = TRANSITIONS[action]
+    if locked.status not in allowed_from or locked.status != case.status:
+        raise TransitionNotAllowed(
+            _("This case is now “%(status)s”; that action is no longer possible.") % {"status": locked.get_status_display()}
+        )
+    return locked, result or locked.status
+
+
+def _move(case: Case, actor: User, action: str, *, note: str = "", fields: Sequence[str] = ()) -> Case:
+    """Apply a checked transition to the locked case, save it and write the event."""
+    locked, result = _transition(case, action)
+    from_status = locked.status
+    locked.status = result
+    locked.save(update_fields=["status", *fields])
+    _event(locked, actor, action, from_status=from_status, note=note)
+    return locked
+
+
+def _required(value: str, field: str, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: [message]})
+    return value
+
+
+def _check_date(case: Case, value: date, field: str) -> None:
+    """A date on a case lies between its acceptance and today."""
+    if value < case.accepted_on:
+        raise ValidationError(
+            {field: [_("The case was accepted on %(date)s; a date before that is not possible.") % {"date": case.accepted_on}]}
+        )
+    if value > timezone.localdate():
+        raise ValidationError({field: [_("The date cannot be in the future.")]})
+
+
+def _deadline_open(case: Case, kind: str, start: date) -> Deadline:
+    due = due_date(kind=kind, start=start)
+    deadline, _created = Deadline.objects.update_or_create(
+        case=case,
+        kind=kind,
+        defaults={
+            "start_on": start,
+            "due_on": due.due_on,
+            "paused_days": 0,
+            "extension_days": 0,
+            "status": DeadlineStatus.OPEN,
+            "met_on": None,
+        },
+    )
+    return deadline
+
+
+def _deadline_meet(case: Case, kind: str, on: date) -> Deadline | None:
+    """Mark a step done on `on`: met if within the due date, else overdue (late is still recorded)."""
+    deadline = Deadline.objects.filter(case=case, kind=kind).first()
+    if deadline is None:
+        return None
+    deadline.met_on = on
+    deadline.status = DeadlineStatus.MET if on <= deadline.due_on else DeadlineStatus.OVERDUE
+    deadline.save(update_fields=["met_on", "status"])
+    return deadline
+
+
+def _deadline_recount(deadline: Deadline) -> Deadline:
+    deadline.due_on = due_date(
+        kind=deadline.kind, start=deadline.start_on, pauses=deadline.paused_days, extension_days=deadline.extension_days
+    ).due_on
+    deadline.save(update_fields=["due_on", "paused_days", "extension_days"])
+    return deadline
+
+
+def case_assign(
+    *,
+    actor: User,
+    case: Case,
+    lead_official: User,
+    lead_unit: Unit,
+    supporting_units: Sequence[Unit] = (),
+    stability_unit: Unit | None = None,
+    members: Sequence[User] = (),
+) -> Case:
+    """Name the one lead official and the team (一名领导、一套班子); the case is then assigned."""
+    permissions.require(permissions.can_assign(actor, case))
+    _team_check(
+        lead_official=lead_official, lead_unit=lead_unit, supporting_units=supporting_units, stability_unit=stability_unit, members=members
+    )
+    with transaction.atomic():
+        locked = _move(case, actor, CaseAction.ASSIGN, note=str(lead_official))
+        locked.lead_official, locked.lead_unit, locked.stability_unit = lead_official, lead_unit, stability_unit
+        locked.save(update_fields=["lead_official", "lead_unit", "stability_unit"])
+        locked.supporting_units.set(supporting_units)
+        locked.members.set(members)
+    return locked
+
+
+def _team_check(*, lead_official: User, lead_unit: Unit, supporting_units, stability_unit, members) -> None:
+    errors: dict[str, list] = {}
+    if not lead_official.is_active or not lead_official.has_role(Role.LEADER):
+        errors["lead_official"] = [_("The lead official must be a leader.")]
+    team_units = {lead_unit.pk, *(unit.pk for unit in supporting_units)} | ({stability_unit.pk} if stability_unit else set())
+    outsiders = [str(member) for member in members if member.unit_id not in team_units]
+    if outsiders:
+        errors["members"] = [
+            _("%(names)s do not belong to a unit of the team (lead, supporting or stability unit).") % {"names": _("、").join(outsiders)}
+        ]
+    if errors:
+        raise ValidationError(errors)
+
+
+def case_lead_change(*, actor: User, case: Case, lead_official: User, reason: str) -> Case:
+    """A case has exactly one lead official; replacing them is recorded with the reason."""
+    permissions.require(permissions.can_assign(actor, case))
+    reason = _required(reason, "reason", _("Give the reason for changing the lead official."))
+    if not lead_official.is_active or not lead_official.has_role(Role.LEADER):
+        raise ValidationError({"lead_official": [_("The lead official must be a leader.")]})
+    with transaction.atomic():
+        previous = case.lead_official
+        locked = _move(case, actor, CaseAction.LEAD_CHANGE, note=f"{previous} → {lead_official}: {reason}")
+        locked.lead_official = lead_official
+        locked.save(update_fields=["lead_official"])
+    return locked
+
+
+def plan_submit(*, actor: User, case: Case, content: str) -> Plan:
+    """The team submits a plan (a new version after one was sent back)."""
+    permissions.require(permissions.can_work_on(actor, case))
+    content = _required(content, "content", _("Write the plan."))
+    with transaction.atomic():
+        locked = _move(case, actor, CaseAction.PLAN_SUBMIT)
+        version = (locked.plans.order_by("-version").values_list("version", flat=True).first() or 0) + 1
+        plan = Plan.objects.create(case=locked, version=version, content=content, submitted_by=actor)
+    return plan
+
+
+def _plan_decide(*, actor: User, case: Case, action: str, status: str, reason: str = "") -> Plan:
+    permissions.require(permissions.can_approve(actor, case))
+    with transaction.atomic():
+        locked = _move(case, actor, action, note=reason)
+        plan = locked.plans.select_for_update().filter(status=PlanStatus.SUBMITTED).order_by("-version").first()
+        if plan is None:
+            raise TransitionNotAllowed(_("There is no submitted plan to decide on."))
+        plan.status, plan.reason, plan.decided_by, plan.decided_at = status, reason, actor, timezone.now()
+        plan.save(update_fields=["status", "reason", "decided_by", "decided_at"])
+    return plan
+
+
+def plan_approve(*, actor: User, case: Case) -> Plan:
+    """The lead official approves the submitted plan; handling proceeds on it."""
+    return _plan_decide(actor=actor, case=case, action=CaseAction.PLAN_APPROVE, status=PlanStatus.APPROVED)
+
+
+def plan_reject(*, actor: User, case: Case, reason: str) -> Plan:
+    """The lead official sends the plan back with a reason; the team submits a new version."""
+    reason = _required(reason, "reason", _("Say why the plan is sent back."))
+    return _plan_decide(actor=actor, case=case, action=CaseAction.PLAN_REJECT, status=PlanStatus.REJECTED, reason=reason)
+
+
+def progress_add(*, actor: User, case: Case, note: str) -> ProgressNote:
+    """A handler records what was done; the note is also on the timeline."""
+    permissions.require(permissions.can_work_on(actor, case))
+    note = _required(note, "note", _("Write what was done."))
+    with transaction.atomic():
+        locked = _move(case, actor, CaseAction.PROGRESS, note=note)
+        return ProgressNote.objects.create(case=locked, note=note, author=actor)
+
+
+def hearing_add(
+    *, actor: User, case: Case, held_on: date, end_on: date, venue: str = "", participants: str = "", outcome: str = ""
+) -> Hearing:
+    """Record a hearing. During a re-examination its days are not counted (Art. 36): the opinion's
+    deadline moves by that many days."""
+    permissions.require(permissions.can_work_on(actor, case))
+    _check_date(case, held_on, "held_on")
+    _check_date(case, end_on, "end_on")
+    if end_on < held_on:
+        raise ValidationError({"end_on": [_("The hearing cannot end before it starts.")]})
+    with transaction.atomic():
+        locked = _move(case, actor, CaseAction.HEARING, note=f"{held_on}–{end_on} {venue}".strip())
+        hearing = Hearing.objects.create(
+            case=locked, held_on=held_on, end_on=end_on, venue=venue, participants=participants, outcome=outcome, recorded_by=actor
+        )
+        if locked.status == CaseStatus.REEXAMINATION_REQUESTED:
+            deadline = Deadline.objects.select_for_update().get(case=locked, kind=DeadlineKind.REEXAMINATION_DECISION)
+            deadline.paused_days += hearing.days
+            _deadline_recount(deadline)
+    return hearing
+
+
+def leader_meeting_add(*, actor: User, case: Case, kind: str, held_on: date, leader: User, note: str = "") -> LeaderMeeting:
+    """Record a leader talk or reception with the petitioner."""
+    permissions.require(permissions.can_work_on(actor, case))
+    if kind not in MeetingKind.values:
+        raise ValidationError({"kind": [_("Choose a talk or a reception.")]})
+    if not leader.has_role(Role.LEADER):
+        raise ValidationError({"leader": [_("Choose a leader.")]})
+    _check_date(case, held_on, "held_on")
+    with transaction.atomic():
+        locked = _move(case, actor, CaseAction.LEADER_MEETING, note=f"{MeetingKind(kind).label} {held_on} {leader}")
+        return LeaderMeeting.objects.create(case=locked, kind=kind, held_on=held_on, leader=leader, note=note, recorded_by=actor)
+
+
+def extension_request(*, actor: User, case: Case, days: int, reason: str) -> Extension:
+    """Ask once for more time (Art. 34), at most the policy's cap (30 days by default)."""
+    permissions.require(permissions.can_work_on(actor, case))
+    reason = _required(reason, "reason", _("Give the reason; it goes into the extension notice."))
+    cap = DeadlinePolicy.objects.get(kind=DeadlineKind.EXTENSION).days
+    if not 1 <= days <= cap:
+        raise ValidationError({"days": [_("An extension is between 1 and %(max)d days.") % {"max": cap}]})
+    with transaction.atomic():
+        locked = _move(case, actor, CaseAction.EXTENSION_REQUEST, note=f"{days}: {reason}")
+        if Extension.objects.filter(case=locked).exists():
+            raise ValidationError({"days": [_("This case has already had its one extension request.")]})
+        return Extension.objects.create(case=locked, days=days, reason=reason, requested_by=actor)
+
+
+def _extension_decide(*, actor: User, case: Case, action: str, status: str, note: str = "") -> Extension:
+    permissions.require(permissions.can_approve(actor, case))
+    with transaction.atomic():
+        locked, _result = _transition(case, action)
+        extension = Extension.objects.select_for_update().filter(case=locked, status=ExtensionStatus.REQUESTED).first()
+        if extension is None:
+            raise TransitionNotAllowed(_("There is no extension request waiting for a decision."))
+        extension.status, extension.decided_by, extension.decided_at = status, actor, timezone.now()
+        extension.save(update_fields=["status", "decided_by", "decided_at"])
+        if status == ExtensionStatus.APPROVED:
+            deadline = Deadline.objects.select_for_update().get(case=locked, kind=DeadlineKind.HANDLING)
+            deadline.extension_days = extension.days
+            _deadline_recount(deadline)
+            locked.handling_due = deadline.due_on
+            locked.save(update_fields=["handling_due"])
+            note = _("%(days)d days; handling now due %(due)s.") % {"days": extension.days, "due": deadline.due_on}
+        _event(locked, actor, action, note=note)
+    return extension
+
+
+def extension_approve(*, actor: User, case: Case) -> Extension:
+    """The lead official approves the extension; the handling deadline moves by its days."""
+    return _extension_decide(actor=actor, case=case, action=CaseAction.EXTENSION_APPROVE, status=ExtensionStatus.APPROVED)
+
+
+def extension_reject(*, actor: User, case: Case, reason: str = "") -> Extension:
+    """The lead official refuses the extension; the deadline stays, and no second request is possible."""
+    return _extension_decide(actor=actor, case=case, action=CaseAction.EXTENSION_REJECT, status=ExtensionStatus.REJECTED, note=reason)
+
+
+def reply_draft(*, actor: User, case: Case, outcome: str, content: str) -> Reply:
+    """The team drafts the written reply (a new draft replaces one not yet approved)."""
+    permissions.require(permissions.can_work_on(actor, case))
+    if outcome not in Outcome.values:
+        raise ValidationError({"outcome": [_("Choose support, explain or not support.")]})
+    content = _required(content, "content", _("Write the reply."))
+    with transaction.atomic():
+        locked = _move(case, actor, CaseAction.REPLY_DRAFT, note=Outcome(outcome).label)
+        reply, _created = Reply.objects.update_or_create(
+            case=locked, defaults={"outcome": outcome, "content": content, "status": ReplyStatus.DRAFT, "drafted_by": actor}
+        )
+    return reply
+
+
+def reply_approve(*, actor: User, case: Case) -> Reply:
+    """The lead official approves the drafted reply, which may then be served."""
+    permissions.require(permissions.can_approve(actor, case))
+    with transaction.atomic():
+        locked = _move(case, actor, CaseAction.REPLY_APPROVE)
+        reply = Reply.objects.select_for_update().get(case=locked)
+        reply.status, reply.approved_by, reply.approved_at = ReplyStatus.APPROVED, actor, timezone.now()
+        reply.save(update_fields=["status", "approved_by", "approved_at"])
+    return reply
+
+
+def reply_serve(*, actor: User, case: Case, served_on: date) -> Reply:
+    """The approved reply reached the petitioner on `served_on`: handling is met (or late), and the
+    30-day window for asking a review opens."""
+    permissions.require(permissions.can_work_on(actor, case))
+    _check_date(case, served_on, "served_on")
+    with transaction.atomic():
+        locked = _move(case, actor, CaseAction.REPLY_SERVE, note=str(served_on))
+        reply = Reply.objects.select_for_update().get(case=locked)
+        reply.status, reply.served_on = ReplyStatus.SERVED, served_on
+        reply.save(update_fields=["status", "served_on"])
+        locked.handling_met_on = served_on
+        locked.save(update_fields=["handling_met_on"])
+        _deadline_meet(locked, DeadlineKind.HANDLING, served_on)
+        _deadline_open(locked, DeadlineKind.REVIEW_REQUEST, served_on)
+    return reply
+
+
+def evaluation_record(*, actor: User, case: Case, rating: str, comment: str = "") -> Evaluation:
+    """The petitioner's rating of the reply (满意度评价)."""
+    permissions.require(permissions.can_work_on(actor, case))
+    if rating not in Rating.values:
+        raise ValidationError({"rating": [_("Choose satisfied, basically satisfied or dissatisfied.")]})
+    with transaction.atomic():
+        locked = _move(case, actor, CaseAction.EVALUATION, note=Rating(rating).label)
+        return Evaluation.objects.create(case=locked, rating=rating, comment=comment, recorded_by=actor)
+
+
+def case_close(*, actor: User, case: Case) -> Case:
+    """The lead official closes handling; only possible once the reply is served."""
+    permissions.require(permissions.can_approve(actor, case))
+    with transaction.atomic():
+        return _move(case, actor, CaseAction.CLOSE)
+
+
+def _appeal_request(
+    *, actor: User, case: Case, level: str, action: str, window: str, decision: str, requested_on: date, reason: str
+) -> Appeal:
+    permissions.require(permissions.can_work_on(actor, case))
+    reason = _required(reason, "reason", _("Give the petitioner's reason."))
+    _check_date(case, requested_on, "requested_on")
+    with transaction.atomic():
+        locked = _move(case, actor, action, note=reason)
+        deadline = Deadline.objects.select_for_update().filter(case=locked, kind=window).first()
+        if deadline is None or requested_on > deadline.due_on or requested_on < deadline.start_on:
+            due = deadline.due_on if deadline else "—"
+            raise ValidationError({"requested_on": [_("The window for this request closed on %(date)s.") % {"date": due}]})
+        _deadline_meet(locked, window, requested_on)
+        _deadline_open(locked, decision, requested_on)
+        return Appeal.objects.create(case=locked, level=level, requested_on=requested_on, reason=reason, recorded_by=actor)
+
+
+def _appeal_decide(
+    *, actor: User, case: Case, level: str, action: str, decision: str, next_window: str | None, outcome: str, content: str, served_on: date
+) -> Appeal:
+    permissions.require(permissions.can_decide_appeal(actor, case))
+    if outcome not in Outcome.values:
+        raise ValidationError({"outcome": [_("Choose support, explain or not support.")]})
+    content = _required(content, "content", _("Write the opinion."))
+    _check_date(case, served_on, "served_on")
+    with transaction.atomic():
+        locked = _move(case, actor, action, note=Outcome(outcome).label)
+        appeal = Appeal.objects.select_for_update().get(case=locked, level=level)
+        if served_on < appeal.requested_on:
+            raise ValidationError(
+                {"served_on": [_("The opinion cannot be served before it was requested (%(date)s).") % {"date": appeal.requested_on}]}
+            )
+        appeal.outcome, appeal.content, appeal.served_on, appeal.decided_by = outcome, content, served_on, actor
+        appeal.save(update_fields=["outcome", "content", "served_on", "decided_by"])
+        _deadline_meet(locked, decision, served_on)
+        if next_window:
+            _deadline_open(locked, next_window, served_on)
+    return appeal
+
+
+def review_request(*, actor: User, case: Case, requested_on: date, reason: str) -> Appeal:
+    """The petitioner asks for review (复查), within 30 days of the reply being served; the review
+    opinion is then due in 30 days."""
+    return _appeal_request(
+        actor=actor,
+        case=case,
+        level=AppealLevel.REVIEW,
+        action=CaseAction.REVIEW_REQUEST,
+        window=DeadlineKind.REVIEW_REQUEST,
+        decision=DeadlineKind.REVIEW_DECISION,
+        requested_on=requested_on,
+        reason=reason,
+    )
+
+
+def review_decide(*, actor: User, case: Case, outcome: str, content: str, served_on: date) -> Appeal:
+    """The county's review opinion; serving it opens the 30-day window for re-examination."""
+    return _appeal_decide(
+        actor=actor,
+        case=case,
+        level=AppealLevel.REVIEW,
+        action=CaseAction.REVIEW_DECIDE,
+        decision=DeadlineKind.REVIEW_DECISION,
+        next_window=DeadlineKind.REEXAMINATION_REQUEST,
+        outcome=outcome,
+        content=content,
+        served_on=served_on,
+    )
+
+
+def reexamination_request(*, actor: User, case: Case, requested_on: date, reason: str) -> Appeal:
+    """The petitioner asks for re-examination (复核) within 30 days of the review opinion."""
+    return _appeal_request(
+        actor=actor,
+        case=case,
+        level=AppealLevel.REEXAMINATION,
+        action=CaseAction.REEXAMINATION_REQUEST,
+        window=DeadlineKind.REEXAMINATION_REQUEST,
+        decision=DeadlineKind.REEXAMINATION_DECISION,
+        requested_on=requested_on,
+        reason=reason,
+    )
+
+
+def reexamination_decide(*, actor: User, case: Case, outcome: str, content: str, served_on: date) -> Appeal:
+    """The re-examination opinion concludes the matter (三级终结): the same matter is not accepted again."""
+    return _appeal_decide(
+        actor=actor,
+        case=case,
+        level=AppealLevel.REEXAMINATION,
+        action=CaseAction.REEXAMINATION_DECIDE,
+        decision=DeadlineKind.REEXAMINATION_DECISION,
+        next_window=None,
+        outcome=outcome,
+        content=content,
+        served_on=served_on,
+    )

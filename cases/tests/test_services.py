@@ -1,0 +1,541 @@
+import threading
+from datetime import date, timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.utils import timezone
+
+from cases import services
+from cases.models import (
+    TRANSITIONS,
+    Appeal,
+    Case,
+    CaseAction,
+    CaseEvent,
+    CasePetition,
+    CaseStatus,
+    Deadline,
+    DeadlineStatus,
+    Evaluation,
+    Extension,
+    Hearing,
+    LeaderMeeting,
+    Plan,
+    ProgressNote,
+    Reply,
+)
+from petitions import services as petition_services
+from petitions.models import TRANSITIONS as PETITION_TRANSITIONS
+from petitions.models import Action, DeadlineKind, Petition, PetitionEvent, Status, TransitionNotAllowed
+from tests.factories import CASE_PATHS, make_case, make_id_number, make_petition, make_user
+
+REFUSALS = (PermissionDenied, TransitionNotAllowed, ValidationError)
+
+
+@pytest.fixture
+def people(county):
+    """The roles a case meets, each in one variable: `leader_a` leads the cases make_case builds."""
+    county.leader_b = make_user(unit=county.township_b, roles=["leader"], username="leader_b")
+    return county
+
+
+def case_state(case_pk: int) -> dict:
+    """A fingerprint of everything the case services write."""
+    case = Case.objects.get(pk=case_pk)
+    return {
+        "case": Case.objects.filter(pk=case_pk).values().get(),
+        "supporting": sorted(case.supporting_units.values_list("pk", flat=True)),
+        "members": sorted(case.members.values_list("pk", flat=True)),
+        "events": CaseEvent.objects.filter(case=case).count(),
+        "plans": list(Plan.objects.filter(case=case).order_by("version").values_list("version", "status", "reason")),
+        "extension": list(Extension.objects.filter(case=case).values_list("days", "status")),
+        "reply": list(Reply.objects.filter(case=case).values_list("status", "outcome", "served_on")),
+        "evaluation": Evaluation.objects.filter(case=case).count(),
+        "appeals": list(Appeal.objects.filter(case=case).order_by("level").values_list("level", "outcome", "served_on")),
+        "deadlines": list(Deadline.objects.filter(case=case).order_by("kind").values_list("kind", "due_on", "status", "paused_days")),
+        "notes": ProgressNote.objects.filter(case=case).count(),
+        "hearings": Hearing.objects.filter(case=case).count(),
+        "meetings": LeaderMeeting.objects.filter(case=case).count(),
+        "petitions": list(CasePetition.objects.filter(case=case).values_list("petition_id", "petition__status")),
+    }
+
+
+TODAY = timezone.localdate
+
+
+def _request_extension(people, case):
+    services.extension_request(actor=people.handler_a, case=case, days=20, reason="需要补充调查")
+
+
+# Every case action: how to call it with good input, who may do it, and any set-up it needs in a state it may run from.
+ACTIONS = {
+    CaseAction.ASSIGN: {
+        "call": lambda p, actor, case: services.case_assign(
+            actor=actor, case=case, lead_official=p.leader_a, lead_unit=p.township_a, members=[p.handler_a]
+        ),
+        "roles": {"leader_a", "supervisor"},
+    },
+    CaseAction.LEAD_CHANGE: {
+        "call": lambda p, actor, case: services.case_lead_change(actor=actor, case=case, lead_official=p.leader_b, reason="工作调整"),
+        "roles": {"leader_a", "supervisor"},
+    },
+    CaseAction.PLAN_SUBMIT: {
+        "call": lambda p, actor, case: services.plan_submit(actor=actor, case=case, content="新方案"),
+        "roles": {"handler_a", "department_handler"},
+    },
+    CaseAction.PLAN_APPROVE: {"call": lambda p, actor, case: services.plan_approve(actor=actor, case=case), "roles": {"leader_a"}},
+    CaseAction.PLAN_REJECT: {
+        "call": lambda p, actor, case: services.plan_reject(actor=actor, case=case, reason="不够具体"),
+        "roles": {"leader_a"},
+    },
+    CaseAction.PROGRESS: {
+        "call": lambda p, actor, case: services.progress_add(actor=actor, case=case, note="已走访"),
+        "roles": {"handler_a", "department_handler"},
+    },
+    CaseAction.HEARING: {
+        "call": lambda p, actor, case: services.hearing_add(actor=actor, case=case, held_on=TODAY(), end_on=TODAY(), venue="镇政府"),
+        "roles": {"handler_a", "department_handler"},
+    },
+    CaseAction.LEADER_MEETING: {
+        "call": lambda p, actor, case: services.leader_meeting_add(actor=actor, case=case, kind="talk", held_on=TODAY(), leader=p.leader_a),
+        "roles": {"handler_a", "department_handler"},
+    },
+    CaseAction.EXTENSION_REQUEST: {
+        "call": lambda p, actor, case: services.extension_request(actor=actor, case=case, days=30, reason="情况复杂"),
+        "roles": {"handler_a", "department_handler"},
+    },
+    CaseAction.EXTENSION_APPROVE: {
+        "call": lambda p, actor, case: services.extension_approve(actor=actor, case=case),
+        "roles": {"leader_a"},
+        "prepare": _request_extension,
+    },
+    CaseAction.EXTENSION_REJECT: {
+        "call": lambda p, actor, case: services.extension_reject(actor=actor, case=case, reason="无必要"),
+        "roles": {"leader_a"},
+        "prepare": _request_extension,
+    },
+    CaseAction.REPLY_DRAFT: {
+        "call": lambda p, actor, case: services.reply_draft(actor=actor, case=case, outcome="explain", content="解释说明"),
+        "roles": {"handler_a", "department_handler"},
+    },
+    CaseAction.REPLY_APPROVE: {"call": lambda p, actor, case: services.reply_approve(actor=actor, case=case), "roles": {"leader_a"}},
+    CaseAction.REPLY_SERVE: {
+        "call": lambda p, actor, case: services.reply_serve(actor=actor, case=case, served_on=TODAY()),
+        "roles": {"handler_a", "department_handler"},
+    },
+    CaseAction.EVALUATION: {
+        "call": lambda p, actor, case: services.evaluation_record(actor=actor, case=case, rating="basically_satisfied"),
+        "roles": {"handler_a", "department_handler"},
+    },
+    CaseAction.CLOSE: {"call": lambda p, actor, case: services.case_close(actor=actor, case=case), "roles": {"leader_a"}},
+    CaseAction.REVIEW_REQUEST: {
+        "call": lambda p, actor, case: services.review_request(actor=actor, case=case, requested_on=TODAY(), reason="不服"),
+        "roles": {"handler_a", "department_handler"},
+    },
+    CaseAction.REVIEW_DECIDE: {
+        "call": lambda p, actor, case: services.review_decide(actor=actor, case=case, outcome="support", content="支持", served_on=TODAY()),
+        "roles": {"supervisor"},
+    },
+    CaseAction.REEXAMINATION_REQUEST: {
+        "call": lambda p, actor, case: services.reexamination_request(actor=actor, case=case, requested_on=TODAY(), reason="仍不服"),
+        "roles": {"handler_a", "department_handler"},
+    },
+    CaseAction.REEXAMINATION_DECIDE: {
+        "call": lambda p, actor, case: services.reexamination_decide(
+            actor=actor, case=case, outcome="not_support", content="不支持", served_on=TODAY()
+        ),
+        "roles": {"supervisor"},
+    },
+}
+ROLES = ["clerk_a", "handler_a", "leader_a", "leader_b", "handler_b", "department_handler", "supervisor", "admin"]
+
+
+def test_every_case_action_has_a_service_and_a_transition():
+    assert set(ACTIONS) == set(TRANSITIONS)
+
+
+@pytest.mark.parametrize("state", list(CASE_PATHS))
+@pytest.mark.parametrize("action", list(ACTIONS))
+def test_transition_matrix(people, state, action):
+    """Each action from each state by each role: the allowed one moves the case and writes one event;
+    every other role, or any role in a wrong state, is refused and nothing changes."""
+    spec = ACTIONS[action]
+    allowed_from, result = TRANSITIONS[action]
+    case = make_case(people, state=state)
+    in_state = state in allowed_from
+    if in_state and "prepare" in spec:
+        spec["prepare"](people, case)
+    roles = set(spec["roles"])
+    if case.lead_official_id is None:
+        # Before assignment there is no lead official and no team beyond the accepting unit.
+        roles -= {"leader_a"} if action in _LEAD_OFFICIAL_ACTIONS else set()
+        roles.discard("department_handler")
+    before = case_state(case.pk)
+    for role in ROLES:
+        if in_state and role in roles:
+            continue
+        with pytest.raises(REFUSALS) as refused:
+            spec["call"](people, getattr(people, role), Case.objects.get(pk=case.pk))
+        if role in roles:
+            assert refused.type is TransitionNotAllowed
+        assert case_state(case.pk) == before, role
+    if in_state and roles:
+        events = CaseEvent.objects.filter(case=case).count()
+        spec["call"](people, getattr(people, sorted(roles)[0]), Case.objects.get(pk=case.pk))
+        case.refresh_from_db()
+        assert case.status == (result or state)
+        latest = CaseEvent.objects.filter(case=case).latest("id")
+        assert CaseEvent.objects.filter(case=case).count() == events + 1
+        assert (latest.action, latest.from_status, latest.to_status) == (action, state, case.status)
+
+
+_LEAD_OFFICIAL_ACTIONS = {
+    CaseAction.PLAN_APPROVE,
+    CaseAction.PLAN_REJECT,
+    CaseAction.EXTENSION_APPROVE,
+    CaseAction.EXTENSION_REJECT,
+    CaseAction.REPLY_APPROVE,
+    CaseAction.CLOSE,
+}
+
+
+# Accepting a petition.
+
+
+def _routed(people, **fields):
+    petition = make_petition(actor=people.clerk_a, locality=people.township_a, **fields)
+    return petition_services.petition_route(actor=people.clerk_a, petition=petition, unit=people.township_a, mode="transfer")
+
+
+def test_accept_opens_a_case_with_its_handling_clock(people):
+    petition = _routed(people)
+    petition, case = services.petition_accept(actor=people.handler_a, petition=petition)
+    assert petition.status == Status.ACCEPTED
+    assert case.status == CaseStatus.ACCEPTED
+    assert case.accepting_unit == people.township_a
+    deadline = case.deadlines.get()
+    assert (deadline.kind, deadline.start_on, deadline.due_on) == (DeadlineKind.HANDLING, TODAY(), case.handling_due)
+    assert deadline.due_on >= TODAY() + timedelta(days=60)
+    assert deadline.explanation()
+    assert list(case.events.values_list("action", flat=True)) == [CaseAction.ACCEPT]
+    assert petition.events.latest("id").action == "accept"
+
+
+def test_a_repeat_joins_the_open_case_without_a_new_clock(people):
+    id_number = make_id_number()
+    case = make_case(people, state="in_progress", id_number=id_number)
+    repeat = _routed(people, id_number=id_number)
+    repeat, joined = services.petition_accept(actor=people.handler_a, petition=repeat)
+    assert repeat.status == Status.ATTACHED
+    assert joined.pk == case.pk
+    assert case.deadlines.count() == 1
+    assert Case.objects.count() == 1
+    assert case.events.latest("id").action == CaseAction.ATTACH_PETITION
+    assert set(CasePetition.objects.filter(case=case).values_list("petition__status", flat=True)) == {Status.ACCEPTED, Status.ATTACHED}
+
+
+def test_the_same_matter_after_conclusion_is_not_accepted_again(people):
+    id_number = make_id_number()
+    make_case(people, state="concluded", id_number=id_number)
+    again = _routed(people, id_number=id_number)
+    again, case = services.petition_accept(actor=people.handler_a, petition=again)
+    assert case is None
+    assert again.status == Status.NOT_ACCEPTED_AGAIN
+    assert "三级终结" in again.decision_reason
+    assert Case.objects.count() == 1
+
+
+def test_a_different_matter_of_the_same_person_opens_its_own_case(people):
+    id_number = make_id_number()
+    make_case(people, state="in_progress", id_number=id_number)
+    other = _routed(people, id_number=id_number, category_code="09")
+    _petition, case = services.petition_accept(actor=people.handler_a, petition=other)
+    assert Case.objects.count() == 2
+    assert case.status == CaseStatus.ACCEPTED
+
+
+def test_accept_is_refused_to_another_unit_and_from_the_wrong_state(people, db_state):
+    petition = _routed(people)
+    before = db_state()
+    with pytest.raises(PermissionDenied):
+        services.petition_accept(actor=people.handler_b, petition=petition)
+    with pytest.raises(PermissionDenied):
+        services.petition_accept(actor=people.leader_a, petition=petition)
+    registered = make_petition(actor=people.clerk_a, locality=people.township_a)
+    before = db_state()
+    with pytest.raises(TransitionNotAllowed):
+        services.petition_accept(actor=people.clerk_a, petition=registered)
+    assert db_state() == before
+    assert not Case.objects.exists()
+
+
+def test_accept_dates_are_checked(people):
+    petition = _routed(people)
+    with pytest.raises(ValidationError) as error:
+        services.petition_accept(actor=people.handler_a, petition=petition, accepted_on=TODAY() - timedelta(days=3))
+    assert "accepted_on" in error.value.message_dict
+    with pytest.raises(ValidationError):
+        services.petition_accept(actor=people.handler_a, petition=petition, accepted_on=TODAY() + timedelta(days=1))
+    assert not Case.objects.exists()
+
+
+# The issue's "Bad input": each gets a clear message and changes nothing.
+
+
+def test_approval_by_someone_not_the_lead_official(people):
+    case = make_case(people, state="plan_submitted")
+    other_leader = make_user(unit=people.township_a, roles=["leader"])
+    before = case_state(case.pk)
+    for actor in (other_leader, people.supervisor, people.handler_a):
+        with pytest.raises(PermissionDenied):
+            services.plan_approve(actor=actor, case=case)
+    assert case_state(case.pk) == before
+
+
+def test_a_second_extension_is_refused(people):
+    case = make_case(people, state="in_progress")
+    services.extension_request(actor=people.handler_a, case=case, days=10, reason="调查")
+    services.extension_reject(actor=people.leader_a, case=case)
+    before = case_state(case.pk)
+    with pytest.raises(ValidationError) as error:
+        services.extension_request(actor=people.handler_a, case=case, days=10, reason="再次")
+    assert "days" in error.value.message_dict
+    assert case_state(case.pk) == before
+
+
+def test_an_extension_over_30_days_is_refused(people):
+    case = make_case(people, state="in_progress")
+    before = case_state(case.pk)
+    with pytest.raises(ValidationError) as error:
+        services.extension_request(actor=people.handler_a, case=case, days=31, reason="调查")
+    assert "30" in error.value.message_dict["days"][0]
+    assert case_state(case.pk) == before
+
+
+def test_a_review_requested_after_its_window(people):
+    today = TODAY()
+    case = make_case(people, state="reply_approved", accepted_on=today - timedelta(days=90))
+    services.reply_serve(actor=people.handler_a, case=case, served_on=today - timedelta(days=60))
+    case.refresh_from_db()
+    window = case.deadlines.get(kind=DeadlineKind.REVIEW_REQUEST)
+    assert window.due_on < today
+    before = case_state(case.pk)
+    with pytest.raises(ValidationError) as error:
+        services.review_request(actor=people.handler_a, case=case, requested_on=today, reason="不服")
+    assert window.due_on.isoformat() in error.value.message_dict["requested_on"][0]
+    assert case_state(case.pk) == before
+    # On the window's last day it is still open.
+    services.review_request(actor=people.handler_a, case=case, requested_on=window.due_on, reason="不服")
+
+
+def test_a_reply_served_before_approval(people):
+    case = make_case(people, state="reply_drafted")
+    before = case_state(case.pk)
+    with pytest.raises(TransitionNotAllowed):
+        services.reply_serve(actor=people.handler_a, case=case, served_on=TODAY())
+    assert case_state(case.pk) == before
+
+
+def test_a_plan_approved_twice(people):
+    case = make_case(people, state="plan_submitted")
+    services.plan_approve(actor=people.leader_a, case=case)
+    before = case_state(case.pk)
+    with pytest.raises(TransitionNotAllowed):
+        services.plan_approve(actor=people.leader_a, case=case)
+    with pytest.raises(TransitionNotAllowed):
+        services.plan_approve(actor=people.leader_a, case=Case.objects.get(pk=case.pk))
+    assert case_state(case.pk) == before
+    assert Plan.objects.filter(case=case, status="approved").count() == 1
+
+
+def test_a_transition_from_the_wrong_state(people):
+    case = make_case(people, state="assigned")
+    before = case_state(case.pk)
+    with pytest.raises(TransitionNotAllowed) as error:
+        services.reply_draft(actor=people.handler_a, case=case, outcome="support", content="x")
+    assert "已交办" in str(error.value) or "Assigned" in str(error.value)
+    assert case_state(case.pk) == before
+
+
+def test_an_assignment_to_a_user_of_a_unit_outside_the_team(people):
+    case = make_case(people, state="accepted")
+    before = case_state(case.pk)
+    with pytest.raises(ValidationError) as error:
+        services.case_assign(
+            actor=people.leader_a, case=case, lead_official=people.leader_a, lead_unit=people.township_a, members=[people.handler_b]
+        )
+    assert "members" in error.value.message_dict
+    with pytest.raises(ValidationError) as error:
+        services.case_assign(actor=people.leader_a, case=case, lead_official=people.handler_a, lead_unit=people.township_a)
+    assert "lead_official" in error.value.message_dict
+    assert case_state(case.pk) == before
+
+
+def test_a_date_before_the_case_was_accepted(people):
+    accepted_on = TODAY() - timedelta(days=10)
+    case = make_case(people, state="reply_approved", accepted_on=accepted_on)
+    before = case_state(case.pk)
+    earlier = accepted_on - timedelta(days=1)
+    with pytest.raises(ValidationError) as error:
+        services.reply_serve(actor=people.handler_a, case=case, served_on=earlier)
+    assert "served_on" in error.value.message_dict
+    with pytest.raises(ValidationError) as error:
+        services.hearing_add(actor=people.handler_a, case=case, held_on=earlier, end_on=TODAY())
+    assert "held_on" in error.value.message_dict
+    with pytest.raises(ValidationError) as error:
+        services.reply_serve(actor=people.handler_a, case=case, served_on=TODAY() + timedelta(days=1))
+    assert "served_on" in error.value.message_dict
+    assert case_state(case.pk) == before
+
+
+def test_changing_the_lead_official_is_an_event_with_a_reason(people):
+    case = make_case(people, state="in_progress")
+    with pytest.raises(ValidationError):
+        services.case_lead_change(actor=people.leader_a, case=case, lead_official=people.leader_b, reason=" ")
+    services.case_lead_change(actor=people.supervisor, case=case, lead_official=people.leader_b, reason="工作调整")
+    case.refresh_from_db()
+    assert case.lead_official == people.leader_b
+    event = case.events.latest("id")
+    assert event.action == CaseAction.LEAD_CHANGE and "工作调整" in event.note
+    services.extension_request(actor=people.handler_a, case=case, days=5, reason="调查")
+    with pytest.raises(PermissionDenied):
+        services.extension_approve(actor=people.leader_a, case=case)
+    services.extension_approve(actor=people.leader_b, case=case)
+
+
+def test_a_rejected_plan_is_resubmitted_as_a_new_version(people):
+    case = make_case(people, state="plan_submitted")
+    services.plan_reject(actor=people.leader_a, case=case, reason="不够具体")
+    plan = services.plan_submit(actor=people.handler_a, case=Case.objects.get(pk=case.pk), content="第二版")
+    assert plan.version == 2
+    services.plan_approve(actor=people.leader_a, case=Case.objects.get(pk=case.pk))
+    assert list(case.plans.values_list("version", "status")) == [(1, "rejected"), (2, "approved")]
+
+
+# Deadlines.
+
+
+def test_an_approved_extension_moves_the_handling_deadline(people):
+    accepted_on = date(2026, 3, 2)
+    petition = make_petition(
+        actor=people.clerk_a, locality=people.township_a, received_at=timezone.make_aware(timezone.datetime(2026, 3, 1, 9))
+    )
+    petition = petition_services.petition_route(actor=people.clerk_a, petition=petition, unit=people.township_a, mode="transfer")
+    case = make_case(people, state="in_progress", petition=petition, accepted_on=accepted_on)
+    handling = case.deadlines.get(kind=DeadlineKind.HANDLING)
+    # 2026-03-02 + 60 days = 2026-05-01, Labour Day holiday: moved to the next working day.
+    assert handling.due_on > date(2026, 5, 1)
+    services.extension_request(actor=people.handler_a, case=case, days=30, reason="需要鉴定")
+    services.extension_approve(actor=people.leader_a, case=case)
+    handling.refresh_from_db()
+    case.refresh_from_db()
+    # 2026-03-02 + 90 days = 2026-05-31, a Sunday: moved to Monday 2026-06-01.
+    assert (handling.extension_days, handling.due_on, case.handling_due) == (30, date(2026, 6, 1), date(2026, 6, 1))
+    assert any("30" in sentence for sentence in handling.explanation())
+    assert "2026-06-01" in case.events.latest("id").note
+
+
+def test_served_on_time_meets_the_handling_deadline_and_opens_the_review_window(people):
+    case = make_case(people, state="replied")
+    deadlines = {deadline.kind: deadline for deadline in case.deadlines.all()}
+    assert (deadlines[DeadlineKind.HANDLING].status, deadlines[DeadlineKind.HANDLING].met_on) == (DeadlineStatus.MET, TODAY())
+    assert deadlines[DeadlineKind.REVIEW_REQUEST].start_on == TODAY()
+    assert deadlines[DeadlineKind.REVIEW_REQUEST].status == DeadlineStatus.OPEN
+
+
+def test_a_reply_served_late_marks_handling_overdue(people):
+    today = TODAY()
+    case = make_case(people, state="reply_approved", accepted_on=today - timedelta(days=100))
+    services.reply_serve(actor=people.handler_a, case=case, served_on=today)
+    assert case.deadlines.get(kind=DeadlineKind.HANDLING).status == DeadlineStatus.OVERDUE
+
+
+def test_hearing_days_pause_the_reexamination_opinion_deadline(people):
+    case = make_case(people, state="reexamination_requested")
+    deadline = case.deadlines.get(kind=DeadlineKind.REEXAMINATION_DECISION)
+    assert deadline.paused_days == 0
+    plain_due = deadline.due_on
+    services.hearing_add(actor=people.handler_a, case=case, held_on=TODAY(), end_on=TODAY())
+    deadline.refresh_from_db()
+    assert deadline.paused_days == 1
+    assert deadline.due_on > plain_due
+    assert any("1" in sentence and ("hearing" in sentence or "听证" in sentence) for sentence in deadline.explanation())
+
+
+def test_hearings_outside_reexamination_pause_nothing(people):
+    case = make_case(people, state="in_progress")
+    due = case.handling_due
+    services.hearing_add(actor=people.handler_a, case=case, held_on=TODAY(), end_on=TODAY())
+    assert Deadline.objects.get(case=case, kind=DeadlineKind.HANDLING).due_on == due
+
+
+def test_the_whole_path_to_conclusion_writes_one_event_per_step(people):
+    case = make_case(people, state="concluded")
+    actions = list(case.events.values_list("action", flat=True))
+    assert actions[0] == CaseAction.ACCEPT and actions[-1] == CaseAction.REEXAMINATION_DECIDE
+    assert len(actions) == len(CASE_PATHS["concluded"])
+    kinds = dict(case.deadlines.values_list("kind", "status"))
+    assert kinds[DeadlineKind.REEXAMINATION_DECISION] == DeadlineStatus.MET
+    assert set(kinds) == {
+        DeadlineKind.HANDLING,
+        DeadlineKind.REVIEW_REQUEST,
+        DeadlineKind.REVIEW_DECISION,
+        DeadlineKind.REEXAMINATION_REQUEST,
+        DeadlineKind.REEXAMINATION_DECISION,
+    }
+
+
+# Two people acting on one case at once.
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_approvals_one_wins_the_other_gets_a_conflict(county):
+    county.leader_b = make_user(unit=county.township_b, roles=["leader"])
+    case = make_case(county, state="plan_submitted")
+    stale = Case.objects.get(pk=case.pk)
+    barrier = threading.Barrier(2)
+    outcomes: list = []
+
+    def approve():
+        try:
+            barrier.wait()
+            services.plan_approve(actor=county.leader_a, case=stale)
+            outcomes.append("approved")
+        except TransitionNotAllowed:
+            outcomes.append("conflict")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=approve) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["approved", "conflict"]
+    assert CaseEvent.objects.filter(case=case, action=CaseAction.PLAN_APPROVE).count() == 1
+    assert Case.objects.get(pk=case.pk).status == CaseStatus.IN_PROGRESS
+
+
+def test_petition_events_are_written_for_every_acceptance_outcome(people):
+    id_number = make_id_number()
+    make_case(people, state="accepted", id_number=id_number)
+    repeat = _routed(people, id_number=id_number)
+    services.petition_accept(actor=people.handler_a, petition=repeat)
+    assert PetitionEvent.objects.filter(action="attach").count() == 1
+
+
+@pytest.mark.parametrize("status", Status.values)
+def test_accept_follows_the_petition_transition_table(people, db_state, status):
+    """Acceptance is open only to a routed petition; from any other status it is a conflict and changes nothing."""
+    petition = _routed(people)
+    Petition.objects.filter(pk=petition.pk).update(status=status)
+    petition.refresh_from_db()
+    if status in PETITION_TRANSITIONS[Action.ACCEPT][0]:
+        assert services.petition_accept(actor=people.handler_a, petition=petition)[0].status == Status.ACCEPTED
+        return
+    before = db_state()
+    with pytest.raises(TransitionNotAllowed):
+        services.petition_accept(actor=people.handler_a, petition=petition)
+    assert db_state() == before
+    assert not Case.objects.exists()
