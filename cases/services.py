@@ -47,7 +47,7 @@ from petitions import permissions as petition_permissions
 from petitions.calendar import due_date
 from petitions.models import TRANSITIONS as PETITION_TRANSITIONS
 from petitions.models import Action, DeadlineKind, DeadlinePolicy, Petition, PetitionEvent, TransitionNotAllowed
-from petitions.services import _transition as _petition_transition
+from petitions.services import petition_claim
 
 # Accepting a petition (the competent unit's decision), which opens or joins a case.
 
@@ -117,7 +117,7 @@ def petition_accept(*, actor: User, petition: Petition, reason: str = "", accept
             {"accepted_on": [_("The petition was received on %(date)s; it cannot be accepted before.") % {"date": received_on}]}
         )
     with transaction.atomic():
-        locked, _result = _petition_transition(petition, Action.ACCEPT)
+        locked, _result = petition_claim(petition, Action.ACCEPT)
         case, action = case_open_or_join(actor=actor, petition=locked, accepted_on=accepted_on)
         _allowed, result = PETITION_TRANSITIONS[action]
         from_status = locked.status

@@ -293,8 +293,10 @@ def attachment_add(*, actor: User, petition: Petition, upload: UploadedFile) -> 
     return attachment
 
 
-def _transition(petition: Petition, action: str) -> tuple[Petition, str]:
+def petition_claim(petition: Petition, action: str) -> tuple[Petition, str]:
     """Lock the row and check the move from its current state; the loser of a race gets a conflict.
+
+    Call inside a transaction. Public because accepting (cases.services) claims petitions too.
 
     The caller decided (and its permission was checked) on `petition` as it read it: if another
     user has moved or rerouted it since, the action is refused rather than applied to a petition
@@ -315,7 +317,7 @@ def petition_route(*, actor: User, petition: Petition, unit: Unit, mode: str) ->
     if mode not in RouteMode.values:
         raise ValidationError({"mode": [_("Choose transfer or assign.")]})
     with transaction.atomic():
-        locked, result = _transition(petition, Action.ROUTE)
+        locked, result = petition_claim(petition, Action.ROUTE)
         from_status = locked.status
         locked.status, locked.unit, locked.route_mode = result, unit, mode
         locked.decision_due = due_date(kind=DeadlineKind.DECISION, start=timezone.localdate()).due_on
@@ -330,7 +332,7 @@ def _close_at_intake(*, actor: User, petition: Petition, action: str, reason: st
     if not reason:
         raise ValidationError({"reason": [_("Give the reason; it goes into the notice to the petitioner.")]})
     with transaction.atomic():
-        locked, result = _transition(petition, action)
+        locked, result = petition_claim(petition, action)
         from_status = locked.status
         locked.status, locked.decision_reason, locked.decided_at = result, reason, timezone.now()
         locked.save(update_fields=["status", "decision_reason", "decided_at"])
