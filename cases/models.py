@@ -53,6 +53,7 @@ class CaseAction(models.TextChoices):
     REEXAMINATION_REQUEST = "reexamination_request", _("Re-examination requested")
     REEXAMINATION_DECIDE = "reexamination_decide", _("Re-examination decided")
     CLOSE = "close", _("Closed")
+    DEADLINE_RECOMPUTED = "deadline_recomputed", _("Deadline recomputed")
 
 
 S = CaseStatus
