@@ -7,8 +7,9 @@ overwritten), writes the change and its CaseEvent. The caller fetched the case t
 cases.selectors (outsiders got 404 before any of this).
 """
 
-from collections.abc import Sequence
-from datetime import date
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -44,9 +45,11 @@ from cases.models import (
     ReplyStatus,
 )
 from petitions import permissions as petition_permissions
-from petitions.calendar import due_date
+from petitions import services as petition_services
+from petitions.calendar import LoadResult, count_due, due_date, holidays_load, horizon, work_calendar
 from petitions.models import TRANSITIONS as PETITION_TRANSITIONS
-from petitions.models import Action, DeadlineKind, DeadlinePolicy, Petition, PetitionEvent, TransitionNotAllowed
+from petitions.models import Action, CalendarDay, DeadlineKind, DeadlinePolicy, Petition, PetitionEvent, TransitionNotAllowed
+from petitions.selectors import OPEN_STATUSES
 from petitions.services import petition_claim
 
 # Accepting a petition (the competent unit's decision), which opens or joins a case.
@@ -549,3 +552,152 @@ def reexamination_decide(*, actor: User, case: Case, outcome: str, content: str,
         content=content,
         served_on=served_on,
     )
+
+
+# The holiday calendar and the deadline policies. Changing either can move open deadlines on
+# petitions and on cases; petitions never imports cases, so the orchestration of both lives here.
+
+
+@dataclass(frozen=True)
+class DeadlinesMoved:
+    """How many open petitions and cases got a new due date from one change."""
+
+    petitions: int = 0
+    cases: int = 0
+
+
+class ActorRequired(Exception):
+    """A change that moves deadlines was made without naming who is accountable for it."""
+
+
+def calendar_day_save(*, actor: User, day: CalendarDay) -> DeadlinesMoved:
+    """Save a holiday or make-up working day; open petition and case deadlines it changes move with it."""
+    with transaction.atomic():
+        previous_date = CalendarDay.objects.filter(pk=day.pk).values_list("date", flat=True).first() if day.pk else None
+        petitions_moved = petition_services.calendar_day_save(actor=actor, day=day)
+        changed_from = min(filter(None, [day.date, previous_date]))
+        cases_moved = case_deadlines_recompute(actor=actor, changed_from=changed_from)
+    return DeadlinesMoved(petitions=petitions_moved, cases=cases_moved)
+
+
+def calendar_day_delete(*, actor: User, day: CalendarDay) -> DeadlinesMoved:
+    """Delete a calendar day (it follows the weekend rule again); the deadlines it changes move back."""
+    with transaction.atomic():
+        petitions_moved = petition_services.calendar_day_delete(actor=actor, day=day)
+        cases_moved = case_deadlines_recompute(actor=actor, changed_from=day.date)
+    return DeadlinesMoved(petitions=petitions_moved, cases=cases_moved)
+
+
+def holidays_reload(*, actor: User | None, years: Iterable[int] | None = None) -> tuple[LoadResult, DeadlinesMoved]:
+    """Re-seed the calendar from the `chinesecalendar` package and move the open deadlines it changes.
+
+    Each moved deadline's event names who made the change. Without an `actor`, a reload that
+    changes the calendar while open deadlines run into the years it touches is refused
+    (ActorRequired, nothing saved) rather than moving dates with nobody on the timeline.
+    """
+    with transaction.atomic():
+        result = holidays_load(years=years)
+        if not (result.created or result.updated or result.deleted):
+            return result, DeadlinesMoved()
+        changed_from = date(result.years[0], 1, 1)
+        if actor is None:
+            if _open_deadlines_exist(changed_from):
+                raise ActorRequired(changed_from)
+            return result, DeadlinesMoved()
+        moved = DeadlinesMoved(
+            petitions=petition_services.decision_deadlines_recompute(actor=actor, changed_from=changed_from),
+            cases=case_deadlines_recompute(actor=actor, changed_from=changed_from),
+        )
+    return result, moved
+
+
+def _open_deadlines_exist(changed_from: date) -> bool:
+    return (
+        Petition.objects.filter(status__in=OPEN_STATUSES, decision_due__gte=changed_from).exists()
+        or Deadline.objects.filter(status=DeadlineStatus.OPEN, due_on__gte=changed_from).exists()
+    )
+
+
+def deadline_policy_save(*, actor: User, policy: DeadlinePolicy) -> DeadlinesMoved:
+    """Save a step's limit or counting rule; the open deadlines of that step are recounted by it.
+
+    Deadline.explanation() and the petition page recount on today's policy, so a stored due date
+    left on the old one would contradict its own explanation. The extension cap is no period:
+    approved extensions keep their days, and the new cap applies to requests from now on.
+    """
+    with transaction.atomic():
+        petitions_moved = petition_services.deadline_policy_save(actor=actor, policy=policy)
+        if policy.kind == DeadlineKind.EXTENSION:
+            return DeadlinesMoved(petitions=petitions_moved)
+        cases_moved = case_deadlines_recompute(actor=actor, kind=policy.kind, by_policy=True)
+    return DeadlinesMoved(petitions=petitions_moved, cases=cases_moved)
+
+
+def case_deadlines_recompute(*, actor: User, changed_from: date = date.min, kind: str | None = None, by_policy: bool = False) -> int:
+    """Recount the open case deadlines a change can move: due on or after `changed_from` (and of `kind`).
+
+    Those that moved are saved with a DEADLINE_RECOMPUTED event each, and Case.handling_due follows
+    the handling deadline. Returns how many cases moved. Call inside the transaction of the change.
+
+    A due date before the changed day was counted without looking at it, so only later ones are
+    recounted. Every case with an open deadline is locked first, in the services' order (case, then
+    deadline): an extension, hearing or appeal under way on the old calendar finishes first and is
+    recounted here, or starts after and counts on the new one; neither overwrites the other. One read
+    of the policies and one of the calendar, one update of deadlines and one of cases, one insert.
+    """
+    open_deadlines = Deadline.objects.filter(status=DeadlineStatus.OPEN)
+    list(Case.objects.select_for_update().filter(pk__in=open_deadlines.values("case_id")).order_by("pk").values_list("pk", flat=True))
+    candidates = open_deadlines.filter(due_on__gte=changed_from)
+    if kind is not None:
+        candidates = candidates.filter(kind=kind)
+    deadlines = list(candidates.select_related("case").only(*_RECOUNT_FIELDS).order_by("pk"))
+    if not deadlines:
+        return 0
+    policies = DeadlinePolicy.objects.in_bulk(field_name="kind")
+    counts = {deadline.pk: _count(deadline, policies[deadline.kind]) for deadline in deadlines}
+    calendar = work_calendar(
+        first=min(deadline.start_on for deadline in deadlines) + timedelta(days=1),
+        last=max(horizon(**count) for count in counts.values()),
+    )
+    moved, moved_cases, handling_moved, events = [], set(), [], []
+    for deadline in deadlines:
+        due_on = count_due(calendar=calendar, **counts[deadline.pk]).due_on
+        if due_on == deadline.due_on:
+            continue
+        case = deadline.case
+        events.append(
+            CaseEvent(
+                case=case,
+                actor=actor,
+                action=CaseAction.DEADLINE_RECOMPUTED,
+                from_status=case.status,
+                to_status=case.status,
+                note=_recompute_note(deadline, due_on, by_policy=by_policy),
+            )
+        )
+        deadline.due_on = due_on
+        moved.append(deadline)
+        moved_cases.add(case.pk)
+        if deadline.kind == DeadlineKind.HANDLING:
+            case.handling_due = due_on
+            handling_moved.append(case)
+    Deadline.objects.bulk_update(moved, ["due_on"])
+    Case.objects.bulk_update(handling_moved, ["handling_due"])
+    CaseEvent.objects.bulk_create(events)
+    return len(moved_cases)
+
+
+def _count(deadline: Deadline, policy: DeadlinePolicy) -> dict:
+    """What the engine counts a deadline from: the same as _deadline_recount, for one calendar read."""
+    return {"policy": policy, "start": deadline.start_on, "pauses": deadline.paused_days, "extension_days": deadline.extension_days}
+
+
+_RECOUNT_FIELDS = ("kind", "start_on", "due_on", "paused_days", "extension_days", "case__status", "case__handling_due")
+
+
+def _recompute_note(deadline: Deadline, due_on: date, *, by_policy: bool) -> str:
+    if by_policy:
+        message = _("%(deadline)s deadline moved from %(old)s to %(new)s by a change to the deadline policy.")
+    else:
+        message = _("%(deadline)s deadline moved from %(old)s to %(new)s by a change to the holiday calendar.")
+    return message % {"deadline": deadline.get_kind_display(), "old": deadline.due_on.isoformat(), "new": due_on.isoformat()}

@@ -48,6 +48,16 @@ class DeadlinePolicyAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def save_model(self, request, obj, form, change):
+        moved = services.deadline_policy_save(actor=request.user, policy=obj)
+        if moved:
+            message = ngettext(
+                "The decision deadline of %(count)d open petition moved.",
+                "The decision deadlines of %(count)d open petitions moved.",
+                moved,
+            )
+            self.message_user(request, message % {"count": moved}, messages.WARNING)
+
 
 @admin.register(CalendarYear)
 class CalendarYearAdmin(admin.ModelAdmin):

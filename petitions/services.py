@@ -376,22 +376,37 @@ def calendar_day_save(*, actor: User, day: CalendarDay) -> int:
         CalendarYear.objects.get_or_create(year=day.date.year)
         day.year_id, day.source = day.date.year, CalendarSource.MANUAL
         day.save()
-        return _decision_deadlines_recompute(actor=actor, changed_from=min(filter(None, [day.date, previous_date])))
+        return decision_deadlines_recompute(actor=actor, changed_from=min(filter(None, [day.date, previous_date])))
 
 
 def calendar_day_delete(*, actor: User, day: CalendarDay) -> int:
     """Delete a calendar day (it follows the weekend rule again) and move the deadlines it changes."""
     with transaction.atomic():
         day.delete()
-        return _decision_deadlines_recompute(actor=actor, changed_from=day.date)
+        return decision_deadlines_recompute(actor=actor, changed_from=day.date)
 
 
-def _decision_deadlines_recompute(*, actor: User, changed_from: date) -> int:
-    """Recount the decision deadline of every open petition that a calendar change from `changed_from` on can move.
+def deadline_policy_save(*, actor: User, policy: DeadlinePolicy) -> int:
+    """Save a step's limit or counting rule; open decision deadlines are recounted by the new one.
+
+    The petition page recounts the deadline on today's policy, so a stored due date left on the old
+    one would contradict its own explanation. Returns how many petitions got a new due date.
+    """
+    policy.full_clean()
+    with transaction.atomic():
+        policy.save()
+        if policy.kind != DeadlineKind.DECISION:
+            return 0
+        return decision_deadlines_recompute(actor=actor, changed_from=date.min, by_policy=True)
+
+
+def decision_deadlines_recompute(*, actor: User, changed_from: date, by_policy: bool = False) -> int:
+    """Recount the decision deadline of every open petition that a change from `changed_from` on can move.
 
     A due date before the changed day was counted without looking at it, so only later ones are
     read; they are locked, so a concurrent routing waits rather than being overwritten. One read of
-    the policy and the calendar, one update and one insert, however many petitions.
+    the policy and the calendar, one update and one insert, however many petitions. Public because
+    the cases app orchestrates calendar changes that move case deadlines too.
     """
     routed_at = PetitionEvent.objects.filter(petition=OuterRef("pk"), action=Action.ROUTE).order_by("-at", "-id").values("at")[:1]
     petitions = list(
@@ -413,7 +428,11 @@ def _decision_deadlines_recompute(*, actor: User, changed_from: date) -> int:
         due_on = count_due(policy=policy, calendar=calendar, start=starts[petition.pk]).due_on
         if due_on == petition.decision_due:
             continue
-        note = _("Deadline moved from %(old)s to %(new)s by a change to the holiday calendar.") % {
+        if by_policy:
+            message = _("Deadline moved from %(old)s to %(new)s by a change to the deadline policy.")
+        else:
+            message = _("Deadline moved from %(old)s to %(new)s by a change to the holiday calendar.")
+        note = message % {
             "old": petition.decision_due.isoformat(),
             "new": due_on.isoformat(),
         }
