@@ -1,8 +1,10 @@
 """The official documents a case produces (告知书, 意见书), as A4 PDFs.
 
-Built from plain values, not from models, so that the texts can be rendered and checked on their
-own; services turn a case into these values. The wording lives in the templates under
-`cases/documents/`, which a county adapts (or overrides in the project's `templates/`).
+The renderers take plain values, not models, so that the texts can be rendered and checked on
+their own; the layer at the end of this module (`available_documents`, `case_document_pdf`,
+`petition_documents`, `petition_document_pdf`) builds those values from a case or a petition. The
+wording lives in the templates under `cases/documents/`, which a county adapts (or overrides in the
+project's `templates/`).
 """
 
 from dataclasses import dataclass, fields
@@ -10,9 +12,17 @@ from datetime import date
 from pathlib import Path
 from typing import ClassVar
 
+from django.http import Http404
 from django.template.loader import render_to_string
+from django.utils import timezone
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
+
+from accounts.models import Unit, UnitKind
+from cases import models as case_models
+from petitions.calendar import due_date
+from petitions.models import DeadlineKind, Petition, PetitionPetitioner
+from petitions.models import Status as PetitionStatus
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates" / "cases" / "documents"
 
@@ -379,3 +389,220 @@ def reexamination_opinion(
         issued_on=issued_on,
     )
     return render_pdf(ReexaminationOpinion.kind, context)
+
+
+# From a case or a petition to the values above: what the case page and the API download.
+#
+# Every value comes from what the application recorded. A document's place for something no model
+# holds (the legal basis of a reply or an opinion; for a non-acceptance the article and the proper
+# channel) is left empty, and the template leaves that sentence out: the recorded reason or opinion
+# text carries it. A reply's or an opinion's text is the facts and the opinion together, so it is
+# printed under one heading.
+
+CASE_DOCUMENTS = ("acceptance", "extension", "reply", "review", "reexamination")
+PETITION_DOCUMENTS = ("not_accepted", "not_accepted_again")
+
+# How a petition arrived, as the document says it to the petitioner (以来信方式提出).
+CHANNEL_WORDS = {"letter": "来信", "visit": "来访", "online": "网上信访", "phone": "电话", "mailbox": "领导信箱"}
+# Who takes a review or re-examination request when no county bureau is recorded: the law's own words.
+HIGHER_BODY = "本机关的上一级机关"
+
+
+def _petitioner_names(petition_ids: list[int]) -> list[str]:
+    """Names only, never ID numbers; a group is addressed through its representatives."""
+    links = list(
+        PetitionPetitioner.objects.filter(petition_id__in=petition_ids)
+        .select_related("petitioner")
+        .order_by("petition__received_at", "petition_id", "id")
+    )
+    addressed = [link for link in links if link.is_representative] or links
+    names = {link.petitioner_id: link.petitioner.name.strip() for link in addressed}
+    return [name for name in dict.fromkeys(names.values()) if name]
+
+
+def _county_bureau_name() -> str:
+    """The county petition bureau, whose supervisors decide reviews and re-examinations (cases.permissions)."""
+    name = Unit.objects.filter(kind=UnitKind.BUREAU).order_by("code").values_list("name", flat=True).first()
+    return name or HIGHER_BODY
+
+
+def _decider_unit_name(appeal: case_models.Appeal) -> str:
+    """The body that issued an opinion: the deciding user's unit, else the county bureau."""
+    decider = appeal.decided_by
+    return decider.unit.name if decider is not None and decider.unit_id else _county_bureau_name()
+
+
+def _decided_appeals(case: case_models.Case) -> dict[str, case_models.Appeal]:
+    """The case's review and re-examination that have an opinion served, by level."""
+    appeals = case.appeals.filter(served_on__isnull=False).select_related("decided_by__unit")
+    return {appeal.level: appeal for appeal in appeals}
+
+
+def _approved_extension(case: case_models.Case) -> case_models.Extension | None:
+    return case_models.Extension.objects.filter(case=case, status=case_models.ExtensionStatus.APPROVED).first()
+
+
+def _issued_reply(case: case_models.Case) -> case_models.Reply | None:
+    """The reply once the lead official approved it (a draft is not a document yet)."""
+    issued = [case_models.ReplyStatus.APPROVED, case_models.ReplyStatus.SERVED]
+    return case_models.Reply.objects.filter(case=case, status__in=issued).first()
+
+
+def available_documents(case: case_models.Case) -> list[str]:
+    """The kinds of document the case has reached, in the order they are issued."""
+    kinds = ["acceptance"]
+    if _approved_extension(case):
+        kinds.append("extension")
+    if _issued_reply(case):
+        kinds.append("reply")
+    decided = _decided_appeals(case)
+    kinds += [level for level in (case_models.AppealLevel.REVIEW, case_models.AppealLevel.REEXAMINATION) if level in decided]
+    return kinds
+
+
+def _first_petition(case: case_models.Case) -> Petition:
+    """The petition that opened the case: its number, date and summary head every document."""
+    link = case.petition_links.select_related("petition").order_by("-is_first", "linked_at", "id").first()
+    return link.petition
+
+
+def _acceptance_due_on(case: case_models.Case) -> date:
+    """The handling due date the acceptance notice promised: the deadline's, without a later extension."""
+    deadline = case.deadlines.get(kind=DeadlineKind.HANDLING)
+    if not deadline.extension_days:
+        return deadline.due_on
+    return due_date(kind=deadline.kind, start=deadline.start_on, pauses=deadline.paused_days).due_on
+
+
+def _case_context(case: case_models.Case, kind: str) -> DocumentContext:
+    first = _first_petition(case)
+    petition_ids = list(case.petition_links.values_list("petition_id", flat=True))
+    common = {
+        "reg_no": first.reg_no,
+        "petitioner_names": _petitioner_names(petition_ids),
+        "matter": first.summary,
+    }
+    accepting_unit = case.accepting_unit.name
+    if kind == "acceptance":
+        return AcceptanceNotice(
+            **common,
+            issuing_unit=accepting_unit,
+            received_on=timezone.localdate(first.received_at),
+            accepted_on=case.accepted_on,
+            reply_due_on=_acceptance_due_on(case),
+            issued_on=case.accepted_on,
+        )
+    if kind == "extension":
+        extension = _approved_extension(case)
+        return ExtensionNotice(
+            **common,
+            issuing_unit=accepting_unit,
+            accepted_on=case.accepted_on,
+            reason=extension.reason,
+            extra_days=extension.days,
+            new_due_on=case.handling_due,
+            issued_on=timezone.localdate(extension.decided_at),
+        )
+    reply = _issued_reply(case)
+    if kind == "reply":
+        return Reply(
+            **common,
+            issuing_unit=accepting_unit,
+            received_on=timezone.localdate(first.received_at),
+            channel=CHANNEL_WORDS.get(first.channel, first.get_channel_display()),
+            accepted_on=case.accepted_on,
+            facts="",
+            opinion=reply.outcome,
+            opinion_detail=reply.content,
+            legal_basis="",
+            review_body=_county_bureau_name(),
+            issued_on=reply.served_on or timezone.localdate(reply.approved_at),
+        )
+    appeals = _decided_appeals(case)
+    review = appeals[case_models.AppealLevel.REVIEW]
+    if kind == "review":
+        return ReviewOpinion(
+            **common,
+            issuing_unit=_decider_unit_name(review),
+            original_unit=accepting_unit,
+            original_on=reply.served_on,
+            requested_on=review.requested_on,
+            facts="",
+            opinion=review.outcome,
+            opinion_detail=review.content,
+            legal_basis="",
+            reexamination_body=_county_bureau_name(),
+            issued_on=review.served_on,
+        )
+    reexamination = appeals[case_models.AppealLevel.REEXAMINATION]
+    return ReexaminationOpinion(
+        **common,
+        issuing_unit=_decider_unit_name(reexamination),
+        review_unit=_decider_unit_name(review),
+        review_on=review.served_on,
+        requested_on=reexamination.requested_on,
+        facts="",
+        opinion=reexamination.outcome,
+        opinion_detail=reexamination.content,
+        legal_basis="",
+        issued_on=reexamination.served_on,
+    )
+
+
+def case_document_pdf(*, case: case_models.Case, kind: str) -> tuple[str, bytes]:
+    """(file name, PDF) of a document of the case; 404 for a kind the case has not reached."""
+    if kind not in available_documents(case):
+        raise Http404("No such document for this case.")
+    context = _case_context(case, kind)
+    return f"{context.reg_no}-{kind}.pdf", render_pdf(kind, context)
+
+
+def _concluded_reexamination(petition: Petition) -> case_models.Appeal | None:
+    """The re-examination that concluded the petition's matter: the newest concluded case sharing a
+    petitioner, the category and the locality, as cases.services.case_open_or_join decided it."""
+    petitioner_ids = petition.petitionpetitioner_set.values("petitioner_id")
+    matter = case_models.Case.objects.filter(
+        status=case_models.CaseStatus.CONCLUDED,
+        category_id=petition.category_id,
+        locality_id=petition.locality_id,
+        petition_links__petition__petitionpetitioner__petitioner_id__in=petitioner_ids,
+    )
+    return (
+        case_models.Appeal.objects.filter(case__in=matter, level=case_models.AppealLevel.REEXAMINATION, served_on__isnull=False)
+        .select_related("decided_by__unit")
+        .order_by("-served_on", "-id")
+        .first()
+    )
+
+
+def petition_documents(petition: Petition) -> list[str]:
+    """The notice a petition refused at intake gets: not accepted (or diverted), or not accepted again."""
+    if petition.status in (PetitionStatus.NOT_ACCEPTED, PetitionStatus.DIVERTED):
+        return ["not_accepted"]
+    if petition.status == PetitionStatus.NOT_ACCEPTED_AGAIN and _concluded_reexamination(petition):
+        return ["not_accepted_again"]
+    return []
+
+
+def _petition_context(petition: Petition, kind: str) -> DocumentContext:
+    deciding_unit = Unit.objects.get(pk=petition.responsible_unit_id)
+    common = {
+        "issuing_unit": deciding_unit.name,
+        "reg_no": petition.reg_no,
+        "petitioner_names": _petitioner_names([petition.pk]),
+        "matter": petition.summary,
+        "received_on": timezone.localdate(petition.received_at),
+        "issued_on": timezone.localdate(petition.decided_at),
+    }
+    if kind == "not_accepted":
+        return NotAcceptedNotice(**common, reason=petition.decision_reason.strip().rstrip("。"), legal_basis="", proper_channel="")
+    reexamination = _concluded_reexamination(petition)
+    return NotAcceptedAgainNotice(**common, reexamination_unit=_decider_unit_name(reexamination), reexamination_on=reexamination.served_on)
+
+
+def petition_document_pdf(*, petition: Petition, kind: str) -> tuple[str, bytes]:
+    """(file name, PDF) of the notice on a petition; 404 for a kind it has not reached."""
+    if kind not in petition_documents(petition):
+        raise Http404("No such document for this petition.")
+    context = _petition_context(petition, kind)
+    return f"{petition.reg_no}-{kind}.pdf", render_pdf(kind, context)

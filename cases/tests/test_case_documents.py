@@ -1,0 +1,280 @@
+"""Documents built from a case or a petition as the workflow left it, rendered and read back with pypdf."""
+
+import io
+from datetime import date, timedelta
+
+import pytest
+from django.http import Http404
+from django.utils import timezone
+from pypdf import PdfReader
+
+from cases import documents, services
+from petitions import services as petition_services
+from tests.factories import make_case, make_id_number, make_petition
+
+pytestmark = pytest.mark.django_db
+
+
+def chinese(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def text_of(pdf: bytes) -> str:
+    assert pdf.startswith(b"%PDF-")
+    reader = PdfReader(io.BytesIO(pdf))
+    return "".join(page.extract_text() for page in reader.pages).replace(" ", "").replace("\n", "")
+
+
+def first_reg_no(case) -> str:
+    return case.petition_links.get(is_first=True).petition.reg_no
+
+
+def with_approved_extension(county, case, *, days: int = 20):
+    services.extension_request(actor=county.handler_a, case=case, days=days, reason="涉及多个用工主体，需进一步调查核实")
+    services.extension_approve(actor=county.leader_a, case=type(case).objects.get(pk=case.pk))
+    return type(case).objects.get(pk=case.pk)
+
+
+def routed_petition(county, **fields):
+    petition = make_petition(actor=county.clerk_a, locality=county.township_a, name="李四", **fields)
+    return petition_services.petition_route(actor=county.clerk_a, petition=petition, unit=county.township_a, mode="transfer")
+
+
+@pytest.mark.parametrize(
+    ("state", "expected"),
+    [
+        ("accepted", ["acceptance"]),
+        ("in_progress", ["acceptance"]),
+        ("reply_drafted", ["acceptance"]),
+        ("reply_approved", ["acceptance", "reply"]),
+        ("closed", ["acceptance", "reply"]),
+        ("review_requested", ["acceptance", "reply"]),
+        ("review_decided", ["acceptance", "reply", "review"]),
+        ("reexamination_requested", ["acceptance", "reply", "review"]),
+        ("concluded", ["acceptance", "reply", "review", "reexamination"]),
+    ],
+)
+def test_available_documents_follow_the_workflow(county, state, expected):
+    case = make_case(county, state=state)
+
+    assert documents.available_documents(case) == expected
+
+
+def test_extension_notice_is_available_once_approved_not_when_requested_or_refused(county):
+    requested = make_case(county, state="in_progress")
+    services.extension_request(actor=county.handler_a, case=requested, days=10, reason="需补充材料")
+    refused = make_case(county, state="in_progress")
+    services.extension_request(actor=county.handler_a, case=refused, days=10, reason="需补充材料")
+    services.extension_reject(actor=county.leader_a, case=refused, reason="期限足够")
+    approved = with_approved_extension(county, make_case(county, state="in_progress"))
+
+    assert documents.available_documents(requested) == ["acceptance"]
+    assert documents.available_documents(refused) == ["acceptance"]
+    assert documents.available_documents(approved) == ["acceptance", "extension"]
+
+
+def test_acceptance_notice(county):
+    accepted_on = timezone.localdate() - timedelta(days=5)
+    case = make_case(county, accepted_on=accepted_on)
+
+    filename, pdf = documents.case_document_pdf(case=case, kind="acceptance")
+    text = text_of(pdf)
+
+    assert filename == f"{first_reg_no(case)}-acceptance.pdf"
+    for expected in [
+        "信访事项受理告知书",
+        "城关镇",
+        first_reg_no(case),
+        "张三：",
+        "拖欠工资问题",
+        f"已于{chinese(accepted_on)}依法受理",
+        f"即{chinese(case.handling_due)}前",
+    ]:
+        assert expected in text, expected
+
+
+def test_acceptance_notice_keeps_the_promised_due_date_after_an_extension(county):
+    case = make_case(county, state="in_progress")
+    promised = case.handling_due
+    case = with_approved_extension(county, case)
+
+    text = text_of(documents.case_document_pdf(case=case, kind="acceptance")[1])
+
+    assert case.handling_due > promised
+    assert f"即{chinese(promised)}前" in text
+
+
+def test_extension_notice(county):
+    case = with_approved_extension(county, make_case(county, state="in_progress"), days=20)
+
+    filename, pdf = documents.case_document_pdf(case=case, kind="extension")
+    text = text_of(pdf)
+
+    assert filename == f"{first_reg_no(case)}-extension.pdf"
+    for expected in [
+        "延期办理告知书",
+        "城关镇",
+        first_reg_no(case),
+        "张三：",
+        "需进一步调查核实",
+        "延长20日",
+        f"至{chinese(case.handling_due)}止",
+        chinese(timezone.localdate()),
+    ]:
+        assert expected in text, expected
+
+
+def test_reply_prints_the_recorded_text_under_one_heading_and_no_empty_legal_basis(county):
+    case = make_case(county, state="replied")
+
+    filename, pdf = documents.case_document_pdf(case=case, kind="reply")
+    text = text_of(pdf)
+
+    assert filename == f"{first_reg_no(case)}-reply.pdf"
+    for expected in [
+        "信访事项处理意见书",
+        "城关镇",
+        first_reg_no(case),
+        "张三：",
+        "以来访方式",
+        f"已于{chinese(case.accepted_on)}依法受理",
+        "一、调查核实情况和处理意见",
+        "支持诉求",
+        "事实清楚，本机关予以支持",
+        "二、复查权利告知",
+        "向县信访局书面请求复查",
+        chinese(timezone.localdate()),
+    ]:
+        assert expected in text, expected
+    assert "三、" not in text
+    assert "符合的规定" not in text
+
+
+def test_an_approved_reply_not_yet_served_is_dated_by_its_approval(county):
+    case = make_case(county, state="reply_approved")
+
+    text = text_of(documents.case_document_pdf(case=case, kind="reply")[1])
+
+    assert chinese(timezone.localdate(case.reply.approved_at)) in text
+
+
+def test_review_opinion_comes_from_the_deciding_unit(county):
+    case = make_case(county, state="review_decided")
+
+    filename, pdf = documents.case_document_pdf(case=case, kind="review")
+    text = text_of(pdf)
+
+    assert filename == f"{first_reg_no(case)}-review.pdf"
+    today = chinese(timezone.localdate())
+    for expected in [
+        "信访事项复查意见书",
+        "县信访局",
+        first_reg_no(case),
+        "张三：",
+        f"不服城关镇于{today}",
+        f"于{today}向本机关请求复查",
+        "维持",
+        "解释说明",
+        "二、复核权利告知",
+    ]:
+        assert expected in text, expected
+
+
+def test_reexamination_opinion_concludes_the_matter(county):
+    case = make_case(county, state="concluded")
+
+    filename, pdf = documents.case_document_pdf(case=case, kind="reexamination")
+    text = text_of(pdf)
+
+    assert filename == f"{first_reg_no(case)}-reexamination.pdf"
+    for expected in [
+        "信访事项复核意见书",
+        "县信访局",
+        first_reg_no(case),
+        "张三：",
+        "不服县信访局于",
+        "维持，终结",
+        "二、终结告知",
+        "不再受理",
+    ]:
+        assert expected in text, expected
+
+
+@pytest.mark.parametrize(("state", "kind"), [("accepted", "extension"), ("reply_drafted", "reply"), ("review_requested", "review")])
+def test_a_document_the_case_has_not_reached_is_not_found(county, state, kind):
+    case = make_case(county, state=state)
+
+    with pytest.raises(Http404):
+        documents.case_document_pdf(case=case, kind=kind)
+
+
+def test_an_unknown_kind_is_not_found(county):
+    with pytest.raises(Http404):
+        documents.case_document_pdf(case=make_case(county), kind="not_accepted")
+
+
+def test_a_group_is_addressed_through_its_representatives(county):
+    people = [
+        petition_services.petitioner_input_clean(name=name, id_number=make_id_number(), is_representative=name in {"王五", "赵六"})
+        for name in ("王五", "赵六", "钱七")
+    ]
+    petition = routed_petition(county, petitioners=people)
+    case = make_case(county, petition=petition, accepted_on=timezone.localdate())
+
+    text = text_of(documents.case_document_pdf(case=case, kind="acceptance")[1])
+
+    assert "王五、赵六：" in text
+    assert "钱七" not in text
+    assert "你们于" in text
+
+
+@pytest.mark.parametrize("refuse", [petition_services.petition_not_accept, petition_services.petition_divert])
+def test_not_accepted_notice_gives_the_recorded_reason(county, refuse):
+    petition = refuse(actor=county.handler_a, petition=routed_petition(county), reason="该事项属于劳动争议，应当申请劳动仲裁。")
+
+    assert documents.petition_documents(petition) == ["not_accepted"]
+    filename, pdf = documents.petition_document_pdf(petition=petition, kind="not_accepted")
+    text = text_of(pdf)
+
+    assert filename == f"{petition.reg_no}-not_accepted.pdf"
+    for expected in [
+        "信访事项不予受理告知书",
+        "城关镇",
+        petition.reg_no,
+        "李四：",
+        "经审查，该事项属于劳动争议，应当申请劳动仲裁。本机关决定不予受理",
+        chinese(timezone.localdate(petition.decided_at)),
+    ]:
+        assert expected in text, expected
+    assert "根据的规定" not in text
+    assert "请你。" not in text
+
+
+def test_not_accepted_again_notice_cites_the_concluded_reexamination(county):
+    id_number = make_id_number()
+    concluded = make_case(county, state="concluded", id_number=id_number)
+    again = routed_petition(county, id_number=id_number)
+    again, case = services.petition_accept(actor=county.handler_a, petition=again)
+    assert case is None and again.status == "not_accepted_again"
+
+    assert documents.petition_documents(again) == ["not_accepted_again"]
+    filename, pdf = documents.petition_document_pdf(petition=again, kind="not_accepted_again")
+    text = text_of(pdf)
+
+    served_on = concluded.appeals.get(level="reexamination").served_on
+    assert filename == f"{again.reg_no}-not_accepted_again.pdf"
+    for expected in ["信访事项不再受理告知书", "城关镇", again.reg_no, f"已由县信访局于{chinese(served_on)}作出复核意见", "不再受理"]:
+        assert expected in text, expected
+
+
+@pytest.mark.parametrize("state", ["registered", "routed", "accepted"])
+def test_a_petition_without_a_refusal_has_no_notice(county, state):
+    petition = make_petition(actor=county.clerk_a, locality=county.township_a)
+    if state != "registered":
+        petition = petition_services.petition_route(actor=county.clerk_a, petition=petition, unit=county.township_a, mode="transfer")
+    if state == "accepted":
+        petition, _case = services.petition_accept(actor=county.handler_a, petition=petition)
+
+    assert documents.petition_documents(petition) == []
+    with pytest.raises(Http404):
+        documents.petition_document_pdf(petition=petition, kind="not_accepted")
