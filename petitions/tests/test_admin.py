@@ -79,3 +79,19 @@ def test_an_administrator_edits_a_policy_but_cannot_add_or_delete_one(client, ad
     assert client.get(reverse("admin:petitions_deadlinepolicy_add")).status_code == 403
     assert client.get(reverse("admin:petitions_deadlinepolicy_delete", args=[policy.pk])).status_code == 403
     assert client.get(reverse("admin:petitions_calendaryear_changelist")).status_code == 200
+
+
+def test_a_new_decision_limit_moves_open_decision_deadlines(client, administrator, due_on_4_november):
+    client.force_login(administrator)
+    policy = DeadlinePolicy.objects.get(kind=DeadlineKind.DECISION)
+    response = client.post(
+        reverse("admin:petitions_deadlinepolicy_change", args=[policy.pk]),
+        {"days": "16", "unit": "calendar", "moves_off_rest_days": "on", "basis": policy.basis},
+        follow=True,
+    )
+    assert "The decision deadline of 1 open petition moved." in response.content.decode()
+    due_on_4_november.refresh_from_db()
+    assert due_on_4_november.decision_due == date(2026, 11, 5)
+    event = PetitionEvent.objects.get(action=Action.DEADLINE_RECOMPUTED)
+    assert (event.petition, event.actor) == (due_on_4_november, administrator)
+    assert event.note == "Deadline moved from 2026-11-04 to 2026-11-05 by a change to the deadline policy."
