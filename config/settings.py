@@ -188,7 +188,16 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # No badge fetched from the public Swagger validator either.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
-    "ENUM_NAME_OVERRIDES": {"RouteModeEnum": "petitions.models.RouteMode"},
+    "ENUM_NAME_OVERRIDES": {
+        "RouteModeEnum": "petitions.models.RouteMode",
+        # Several models have a `status`; each set of values gets its own name.
+        "PetitionStatusEnum": "petitions.models.Status",
+        "CaseStatusEnum": "cases.models.CaseStatus",
+        "PlanStatusEnum": "cases.models.PlanStatus",
+        "ExtensionStatusEnum": "cases.models.ExtensionStatus",
+        "ReplyStatusEnum": "cases.models.ReplyStatus",
+        "DeadlineStatusEnum": "cases.models.DeadlineStatus",
+    },
 }
 
 SESSION_COOKIE_HTTPONLY = True

@@ -1,0 +1,244 @@
+"""Input serializers check the shape of a request; output serializers say what a client sees of a case.
+
+The rules themselves (who, which state, which dates, the extension cap, the team) stay in
+cases.services; the input field names are the services' keyword arguments.
+"""
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.models import Unit, User
+from cases.documents import available_documents
+from cases.models import Appeal, Case, CaseEvent, Deadline, DeadlineStatus, Evaluation, Extension, Hearing, Outcome, Plan, Rating, Reply
+from cases.selectors import case_timeline
+
+# Output
+
+
+class PlanSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Plan
+        fields = ["version", "status", "content", "reason", "submitted_at", "decided_at"]
+
+
+class ExtensionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Extension
+        fields = ["days", "status", "reason", "requested_at", "decided_at"]
+
+
+class ReplySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Reply
+        fields = ["status", "outcome", "served_on", "content", "approved_at"]
+
+
+class EvaluationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Evaluation
+        fields = ["rating", "comment", "recorded_at"]
+
+
+class DeadlineSerializer(serializers.ModelSerializer):
+    status = serializers.SerializerMethodField(help_text=_("`open`, `met` or `overdue`: an open deadline past its due date reads overdue."))
+    explanation = serializers.SerializerMethodField(help_text=_("How the due date is counted, one sentence per step."))
+
+    class Meta:
+        model = Deadline
+        fields = ["kind", "start_on", "due_on", "status", "met_on", "paused_days", "extension_days", "explanation"]
+
+    @extend_schema_field(serializers.ChoiceField(choices=DeadlineStatus.choices))
+    def get_status(self, deadline: Deadline) -> str:
+        return deadline.current_status(self.context.get("today") or timezone.localdate())
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_explanation(self, deadline: Deadline) -> list[str]:
+        # The view counts the page's deadlines on one calendar (cases.api); alone, a deadline recounts itself.
+        explanations = self.context.get("explanations")
+        if explanations is not None:
+            return list(explanations[deadline.pk])
+        return list(deadline.explanation())
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = serializers.PrimaryKeyRelatedField(read_only=True, help_text=_("The user who acted (id)."))
+    actor_name = serializers.StringRelatedField(source="actor", help_text=_("Their full name."))
+
+    class Meta:
+        model = CaseEvent
+        fields = ["at", "actor", "actor_name", "action", "from_status", "to_status", "note"]
+
+
+class AppealSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Appeal
+        fields = ["level", "requested_on", "reason", "outcome", "content", "served_on"]
+
+
+class HearingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Hearing
+        fields = ["held_on", "end_on", "venue", "participants", "outcome"]
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    """A case as the list shows it; reads only what cases.api prefetches for a whole page."""
+
+    reg_no = serializers.SerializerMethodField(help_text=_("Registration number of the petition that opened the case."))
+    petitions = serializers.SerializerMethodField(help_text=_("Ids of the case's petitions, the first one first."))
+    plan = serializers.SerializerMethodField(help_text=_("The latest version; null before a plan is submitted."))
+    extension = serializers.SerializerMethodField(help_text=_("Null unless an extension was requested."))
+    reply = serializers.SerializerMethodField(help_text=_("Null until a reply is drafted."))
+    evaluation = serializers.SerializerMethodField(help_text=_("Null until the petitioner's rating is recorded."))
+    deadlines = DeadlineSerializer(many=True, read_only=True)
+    overdue = serializers.SerializerMethodField(help_text=_("Handling past its (extended) due date unserved, or served late."))
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "reg_no",
+            "status",
+            "petitions",
+            "category",
+            "locality",
+            "accepting_unit",
+            "lead_official",
+            "lead_unit",
+            "supporting_units",
+            "stability_unit",
+            "members",
+            "plan",
+            "accepted_at",
+            "accepted_on",
+            "handling_due",
+            "extension",
+            "reply",
+            "evaluation",
+            "deadlines",
+            "overdue",
+        ]
+        read_only_fields = fields
+
+    def _links(self, case: Case):
+        return sorted(case.petition_links.all(), key=lambda link: (not link.is_first, link.linked_at, link.pk))
+
+    def get_reg_no(self, case: Case) -> str:
+        links = self._links(case)
+        return links[0].petition.reg_no if links else ""
+
+    def get_petitions(self, case: Case) -> list[int]:
+        return [link.petition_id for link in self._links(case)]
+
+    @extend_schema_field(PlanSerializer(allow_null=True))
+    def get_plan(self, case: Case):
+        plans = list(case.plans.all())
+        return PlanSerializer(max(plans, key=lambda plan: plan.version)).data if plans else None
+
+    @extend_schema_field(ExtensionSerializer(allow_null=True))
+    def get_extension(self, case: Case):
+        extension = getattr(case, "extension", None)
+        return ExtensionSerializer(extension).data if extension else None
+
+    @extend_schema_field(ReplySerializer(allow_null=True))
+    def get_reply(self, case: Case):
+        reply = getattr(case, "reply", None)
+        return ReplySerializer(reply).data if reply else None
+
+    @extend_schema_field(EvaluationSerializer(allow_null=True))
+    def get_evaluation(self, case: Case):
+        evaluation = getattr(case, "evaluation", None)
+        return EvaluationSerializer(evaluation).data if evaluation else None
+
+    def get_overdue(self, case: Case) -> bool:
+        return case.is_overdue(self.context.get("today") or timezone.localdate())
+
+
+class CaseDetailSerializer(CaseSerializer):
+    """The case with its timeline, appeals, hearings and the documents it can print."""
+
+    appeals = AppealSerializer(many=True, read_only=True)
+    hearings = HearingSerializer(many=True, read_only=True)
+    documents = serializers.SerializerMethodField(help_text=_("Kinds downloadable at `documents/{kind}.pdf` in the case's current state."))
+    events = serializers.SerializerMethodField(help_text=_("The timeline, oldest first."))
+
+    class Meta(CaseSerializer.Meta):
+        fields = [*CaseSerializer.Meta.fields, "appeals", "hearings", "documents", "events"]
+        read_only_fields = fields
+
+    def get_documents(self, case: Case) -> list[str]:
+        return available_documents(case)
+
+    @extend_schema_field(EventSerializer(many=True))
+    def get_events(self, case: Case):
+        return EventSerializer(case_timeline(case), many=True).data
+
+
+# Input
+
+
+class AssignSerializer(serializers.Serializer):
+    lead_official = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), help_text=_("A leader (user id)."))
+    lead_unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all())
+    supporting_units = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all(), many=True, required=False, default=list)
+    stability_unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all(), required=False, allow_null=True, default=None)
+    members = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.all(), many=True, required=False, default=list, help_text=_("Users of the team's units.")
+    )
+
+
+class LeadChangeSerializer(serializers.Serializer):
+    lead_official = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), help_text=_("The new lead official (user id)."))
+    reason = serializers.CharField(allow_blank=True, help_text=_("Recorded on the timeline."))
+
+
+class PlanSubmitSerializer(serializers.Serializer):
+    content = serializers.CharField(allow_blank=True)
+
+
+class DecisionReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ProgressSerializer(serializers.Serializer):
+    note = serializers.CharField(allow_blank=True)
+
+
+class HearingInputSerializer(serializers.Serializer):
+    held_on = serializers.DateField()
+    end_on = serializers.DateField()
+    venue = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    participants = serializers.CharField(required=False, allow_blank=True, default="")
+    outcome = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ExtensionRequestSerializer(serializers.Serializer):
+    days = serializers.IntegerField(help_text=_("Extra days, at most the policy's cap (30 by default)."))
+    reason = serializers.CharField(allow_blank=True, help_text=_("Goes into the extension notice."))
+
+
+class ReplyDraftSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=Outcome.choices)
+    content = serializers.CharField(allow_blank=True, help_text=_("The facts found and the opinion; printed in the reply."))
+
+
+class ServeSerializer(serializers.Serializer):
+    served_on = serializers.DateField()
+
+
+class EvaluationInputSerializer(serializers.Serializer):
+    rating = serializers.ChoiceField(choices=Rating.choices)
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class AppealRequestSerializer(serializers.Serializer):
+    requested_on = serializers.DateField()
+    reason = serializers.CharField(allow_blank=True, help_text=_("The petitioner's reason."))
+
+
+class AppealDecideSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=Outcome.choices)
+    content = serializers.CharField(allow_blank=True, help_text=_("The facts found and the opinion; printed in the opinion."))
+    served_on = serializers.DateField()
