@@ -1,17 +1,33 @@
 """Reads about cases, scoped to the user (DESIGN §9); pages and API share them."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import django_filters
-from django.db.models import F, Prefetch, Q, QuerySet
+from django import forms
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
-from accounts.models import Role, Unit, User
+from accounts.models import Role, User
 from accounts.selectors import visible_unit_ids
-from cases.models import FINISHED_STATUSES, HANDLING_STATUSES, Case, CaseEvent, CasePetition, CaseStatus, Deadline, ExtensionStatus, Plan
-from petitions.models import Category
+from cases.models import (
+    FINISHED_STATUSES,
+    HANDLING_STATUSES,
+    Appeal,
+    Case,
+    CaseEvent,
+    CasePetition,
+    CaseStatus,
+    Deadline,
+    ExtensionStatus,
+    Hearing,
+    LeaderMeeting,
+    Plan,
+    ProgressNote,
+)
 
 
 def cases_visible_to(user: User) -> QuerySet[Case]:
@@ -39,14 +55,37 @@ def _overdue_condition(today: date) -> Q:
 class CaseOrdering(django_filters.OrderingFilter):
     descending_fmt = _("%s (descending)")
 
+    def filter(self, qs, value):
+        """End on the key, so pages neither repeat nor skip cases that share a date."""
+        qs = super().filter(qs, value)
+        if value and qs.query.order_by:
+            qs = qs.order_by(*qs.query.order_by, "id")
+        return qs
+
+
+class IdFilter(django_filters.Filter):
+    """A choice by primary key, checked as a number: an unknown id simply matches nothing. Unlike
+    ModelChoiceFilter it costs no look-up query (the list page is held to ten queries), and the
+    page fills the select's options itself."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", forms.Select)
+        kwargs.setdefault("min_value", 1)
+        super().__init__(*args, **kwargs)
+
 
 class CaseFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label=_("status"), choices=CaseStatus.choices)
-    lead_official = django_filters.ModelChoiceFilter(label=_("lead official"), queryset=User.objects.all())
-    unit = django_filters.ModelChoiceFilter(label=_("unit"), queryset=Unit.objects.all(), method="filter_unit")
-    category = django_filters.ModelChoiceFilter(label=_("category"), queryset=Category.objects.all(), method="filter_category")
+    lead_official = IdFilter(label=_("lead official"), field_name="lead_official_id")
+    unit = IdFilter(label=_("unit"), method="filter_unit")
+    category = IdFilter(label=_("category"), method="filter_category")
     overdue = django_filters.BooleanFilter(label=_("overdue"), method="filter_overdue")
     due_before = django_filters.DateFilter(label=_("handling due before"), field_name="handling_due", lookup_expr="lte")
+    due_within = django_filters.NumberFilter(
+        label=_("due within (days)"), method="filter_due_within", min_value=0, max_value=3650, decimal_places=0
+    )
     mine = django_filters.BooleanFilter(label=_("my cases"), method="filter_mine")
     ordering = CaseOrdering(
         fields=(("handling_due", "handling_due"), ("accepted_at", "accepted_at")),
@@ -57,6 +96,7 @@ class CaseFilter(django_filters.FilterSet):
         model = Case
         fields = ["status", "lead_official", "unit", "category"]
 
+    @extend_schema_field(OpenApiTypes.INT)  # a unit id; the schema cannot see it through the method
     def filter_unit(self, queryset, name, value):
         """The accepting unit or any unit of the team."""
         supporting = Case.supporting_units.through.objects.filter(unit=value).values("case_id")
@@ -71,6 +111,10 @@ class CaseFilter(django_filters.FilterSet):
         condition = _overdue_condition(timezone.localdate())
         return queryset.filter(condition) if value else queryset.exclude(condition)
 
+    def filter_due_within(self, queryset, name, value):
+        """Handling due within `value` days from today, or already past due."""
+        return queryset.filter(handling_due__lte=timezone.localdate() + timedelta(days=int(value)))
+
     def filter_mine(self, queryset, name, value):
         user = getattr(self.request, "user", None)
         if not value or user is None:
@@ -79,10 +123,17 @@ class CaseFilter(django_filters.FilterSet):
         return queryset.filter(Q(lead_official_id=user.pk) | Q(pk__in=membership))
 
 
+def _with_first_reg_no(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """The registration number of the petition that opened each case, as `first_reg_no`: lists name a
+    case by it, and a subquery keeps them at one query per page."""
+    first = CasePetition.objects.filter(case=OuterRef("pk"), is_first=True).values("petition__reg_no")[:1]
+    return cases.annotate(first_reg_no=Subquery(first))
+
+
 def case_list(*, user: User, filters: dict | None = None, request=None) -> QuerySet[Case]:
     """The list: scoped, filtered, newest first; one query for the page however many rows (the team's
     many-to-many fields are for the case page, prefetch them there)."""
-    cases = cases_visible_to(user).select_related(
+    cases = _with_first_reg_no(cases_visible_to(user)).select_related(
         "category", "category__parent", "locality", "accepting_unit", "lead_official", "lead_unit"
     )
     case_filter = CaseFilter(filters or {}, queryset=cases, request=request or _UserRequest(user))
@@ -100,18 +151,34 @@ class _UserRequest:
 
 def case_get(*, user: User, pk: int) -> Case:
     """The case with everything its page shows, if the user may see it, else 404. A fixed number of
-    queries however many petitions, plans or events it has."""
+    queries however many petitions, plans, notes, hearings or meetings it has."""
     cases = (
         cases_visible_to(user)
         .select_related(
-            "category", "category__parent", "locality", "accepting_unit", "lead_official", "lead_unit", "stability_unit", "accepted_by"
+            "category",
+            "category__parent",
+            "locality",
+            "accepting_unit",
+            "lead_official",
+            "lead_unit",
+            "stability_unit",
+            "accepted_by",
+            "extension__requested_by",
+            "extension__decided_by",
+            "reply__drafted_by",
+            "reply__approved_by",
+            "evaluation__recorded_by",
         )
         .prefetch_related(
             "supporting_units",
-            "members",
+            Prefetch("members", queryset=User.objects.select_related("unit")),
             Prefetch("petition_links", queryset=CasePetition.objects.select_related("petition")),
-            Prefetch("plans", queryset=Plan.objects.order_by("version")),
+            Prefetch("plans", queryset=Plan.objects.select_related("submitted_by", "decided_by").order_by("version")),
             Prefetch("deadlines", queryset=Deadline.objects.order_by("start_on", "id")),
+            Prefetch("appeals", queryset=Appeal.objects.select_related("recorded_by", "decided_by").order_by("requested_on", "id")),
+            Prefetch("hearings", queryset=Hearing.objects.select_related("recorded_by")),
+            Prefetch("progress_notes", queryset=ProgressNote.objects.select_related("author")),
+            Prefetch("leader_meetings", queryset=LeaderMeeting.objects.select_related("leader")),
         )
     )
     return get_object_or_404(cases, pk=pk)
@@ -124,12 +191,12 @@ def case_timeline(case: Case) -> QuerySet[CaseEvent]:
 def approval_inbox(*, user: User) -> QuerySet[Case]:
     """What awaits this lead official: plans submitted, replies drafted, extensions requested."""
     return (
-        Case.objects.filter(lead_official_id=user.pk)
+        _with_first_reg_no(Case.objects.filter(lead_official_id=user.pk))
         .filter(
             Q(status__in=[CaseStatus.PLAN_SUBMITTED, CaseStatus.REPLY_DRAFTED])
             | Q(status=CaseStatus.IN_PROGRESS, extension__status=ExtensionStatus.REQUESTED)
         )
-        .select_related("category", "locality", "accepting_unit", "lead_unit")
+        .select_related("category", "locality", "accepting_unit", "lead_unit", "extension")
         .order_by("handling_due", "id")
     )
 
@@ -137,7 +204,7 @@ def approval_inbox(*, user: User) -> QuerySet[Case]:
 def cases_by_deadline(*, user: User) -> QuerySet[Case]:
     """A handler's start page: the unfinished cases they may work on, nearest handling deadline first."""
     return (
-        cases_visible_to(user)
+        _with_first_reg_no(cases_visible_to(user))
         .exclude(status__in=FINISHED_STATUSES)
         .select_related("category", "locality", "accepting_unit", "lead_official", "lead_unit")
         .order_by("handling_due", "id")

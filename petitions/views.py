@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from accounts.models import Role
 from accounts.selectors import unit_list
 from config.pagination import LargeTablePaginator
 from petitions import permissions, selectors, services
@@ -37,6 +38,7 @@ from petitions.models import Action, Petition, TransitionNotAllowed
 
 PAGE_SIZE = 50
 HOME_ROWS = 50
+HOME_CASE_ROWS = 10
 DUE_SOON_DAYS = 3
 MAX_REPEAT_CANDIDATES = 10
 PETITIONER_PREFIX = "petitioners"
@@ -44,17 +46,23 @@ PETITIONER_PREFIX = "petitioners"
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    today = timezone.localdate()
-    return render(
-        request,
-        "petitions/home.html",
-        {
-            "today": today,
-            "registered_today": selectors.petitions_registered_on(user=request.user, day=today)[:HOME_ROWS],
-            "due_soon": selectors.petitions_decision_due(user=request.user, by=today + timedelta(days=DUE_SOON_DAYS))[:HOME_ROWS],
-            "can_register": permissions.can_register(request.user),
-        },
-    )
+    # Late import: the cases on the start page are the cases app's; cases depends on petitions,
+    # never the reverse (DESIGN §3).
+    from cases import selectors as case_selectors
+
+    user, today = request.user, timezone.localdate()
+    context = {
+        "today": today,
+        "registered_today": selectors.petitions_registered_on(user=user, day=today)[:HOME_ROWS],
+        "due_soon": selectors.petitions_decision_due(user=user, by=today + timedelta(days=DUE_SOON_DAYS))[:HOME_ROWS],
+        "can_register": permissions.can_register(user),
+    }
+    if user.has_role(Role.LEADER):
+        inbox = case_selectors.approval_inbox(user=user)
+        context.update(approvals=inbox[:HOME_CASE_ROWS], approvals_count=inbox.count())
+    if user.has_role(Role.HANDLER):
+        context["team_cases"] = case_selectors.cases_by_deadline(user=user)[:HOME_CASE_ROWS]
+    return render(request, "petitions/home.html", context)
 
 
 @login_required

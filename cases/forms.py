@@ -1,0 +1,140 @@
+"""Page forms for case handling, one per action. They parse and shape input; the rules (who may,
+from which state, which dates and team members are acceptable) live in cases.services."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role, Unit, User
+from accounts.selectors import unit_list, user_list
+from cases.models import MeetingKind, Outcome, Rating
+from petitions.forms import BootstrapMixin
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user: User) -> str:
+        return f"{user} · {user.unit.name}" if user.unit else str(user)
+
+
+class UserMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, user: User) -> str:
+        return f"{user} · {user.unit.name}" if user.unit else str(user)
+
+
+def _leaders():
+    return user_list(role=Role.LEADER)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+def _text(label, *, required: bool = True, rows: int = 3, placeholder: str = ""):
+    attrs = {"rows": rows}
+    if placeholder:
+        attrs["placeholder"] = placeholder
+    return forms.CharField(label=label, required=required, widget=forms.Textarea(attrs=attrs))
+
+
+class AssignForm(BootstrapMixin, forms.Form):
+    lead_official = UserChoiceField(label=_("Lead official"), queryset=User.objects.none(), empty_label=_("— choose —"))
+    lead_unit = forms.ModelChoiceField(label=_("Lead unit"), queryset=Unit.objects.none(), empty_label=_("— choose —"))
+    supporting_units = forms.ModelMultipleChoiceField(
+        label=_("Supporting units"), queryset=Unit.objects.none(), required=False, widget=forms.SelectMultiple(attrs={"size": 4})
+    )
+    stability_unit = forms.ModelChoiceField(label=_("Stability unit"), queryset=Unit.objects.none(), required=False, empty_label="—")
+    members = UserMultipleChoiceField(
+        label=_("Members"),
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 5}),
+        help_text=_("Members must belong to the lead, a supporting or the stability unit."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lead_official"].queryset = _leaders()
+        for name in ("lead_unit", "supporting_units", "stability_unit"):
+            self.fields[name].queryset = unit_list()
+        self.fields["members"].queryset = user_list()
+
+
+class LeadChangeForm(BootstrapMixin, forms.Form):
+    lead_official = UserChoiceField(label=_("New lead official"), queryset=User.objects.none(), empty_label=_("— choose —"))
+    reason = _text(_("Reason"), rows=2)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lead_official"].queryset = _leaders()
+
+
+class PlanForm(BootstrapMixin, forms.Form):
+    content = _text(_("Plan"), rows=5, placeholder=_("The steps to resolve the problem, who does what, by when"))
+
+
+class ConfirmForm(forms.Form):
+    """Approvals and closing take no input: the button is the decision."""
+
+
+class ReasonForm(BootstrapMixin, forms.Form):
+    reason = _text(_("Reason"), rows=2)
+
+
+class OptionalReasonForm(BootstrapMixin, forms.Form):
+    reason = _text(_("Reason"), required=False, rows=2)
+
+
+class ProgressForm(BootstrapMixin, forms.Form):
+    note = _text(_("What was done"), rows=3)
+
+
+class HearingForm(BootstrapMixin, forms.Form):
+    held_on = forms.DateField(label=_("Held on"), widget=DateInput())
+    end_on = forms.DateField(label=_("Ended on"), widget=DateInput())
+    venue = forms.CharField(label=_("Venue"), required=False, max_length=200)
+    participants = _text(_("Participants"), required=False, rows=2)
+    outcome = _text(_("Outcome"), required=False, rows=2)
+
+
+class LeaderMeetingForm(BootstrapMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=MeetingKind.choices)
+    held_on = forms.DateField(label=_("Held on"), widget=DateInput())
+    leader = UserChoiceField(label=_("Leader"), queryset=User.objects.none(), empty_label=_("— choose —"))
+    note = _text(_("Note"), required=False, rows=2)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["leader"].queryset = _leaders()
+
+
+class ExtensionRequestForm(BootstrapMixin, forms.Form):
+    # The cap is the deadline policy's (an administrator's setting): the service checks it.
+    days = forms.IntegerField(label=_("Extra days"), min_value=1)
+    reason = _text(_("Reason"), rows=2, placeholder=_("Goes into the extension notice to the petitioner"))
+
+
+class ReplyDraftForm(BootstrapMixin, forms.Form):
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices, widget=forms.RadioSelect)
+    content = _text(_("Reply"), rows=6, placeholder=_("The facts found and the opinion, with its legal basis"))
+
+
+class ServeForm(BootstrapMixin, forms.Form):
+    served_on = forms.DateField(label=_("Served on"), widget=DateInput())
+
+
+class EvaluationForm(BootstrapMixin, forms.Form):
+    rating = forms.ChoiceField(label=_("Rating"), choices=Rating.choices, widget=forms.RadioSelect)
+    comment = _text(_("Comment"), required=False, rows=2)
+
+
+class AppealRequestForm(BootstrapMixin, forms.Form):
+    requested_on = forms.DateField(label=_("Requested on"), widget=DateInput())
+    reason = _text(_("The petitioner's reason"), rows=2)
+
+
+class AppealDecisionForm(BootstrapMixin, forms.Form):
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices, widget=forms.RadioSelect)
+    content = _text(_("Opinion"), rows=5)
+    served_on = forms.DateField(label=_("Served on"), widget=DateInput())

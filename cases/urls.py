@@ -1,0 +1,13 @@
+from django.urls import path
+
+from cases import views
+
+urlpatterns = [
+    path("cases/", views.case_list, name="case-list"),
+    path("cases/approvals/", views.approval_inbox, name="case-approvals"),
+    path("cases/<int:pk>/", views.case_detail, name="case-detail"),
+    *(
+        path(f"cases/<int:pk>/{action.path}", views.case_action, {"action": action.name}, name=action.url_name)
+        for action in views.ACTIONS.values()
+    ),
+]
