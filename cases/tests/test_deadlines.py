@@ -98,10 +98,10 @@ def test_a_year_without_calendar_data_falls_back_to_weekends_says_so_and_warns(c
     ("hearings", "due"),
     [
         pytest.param([], date(2026, 10, 10), id="no hearing: 30 days end on make-up Sat 10 Oct"),
-        pytest.param([(date(2026, 9, 8), date(2026, 9, 10))], date(2026, 10, 13), id="3 hearing days: exactly 3 days later"),
-        pytest.param([(date(2026, 9, 10), date(2026, 9, 10))], date(2026, 10, 12), id="1 hearing day: Sun 11 Oct moves to Mon"),
+        pytest.param([(date(2026, 9, 14), date(2026, 9, 16))], date(2026, 10, 13), id="3 hearing days: exactly 3 days later"),
+        pytest.param([(date(2026, 9, 15), date(2026, 9, 15))], date(2026, 10, 12), id="1 hearing day: Sun 11 Oct moves to Mon"),
         pytest.param(
-            [(date(2026, 9, 7), date(2026, 9, 7)), (date(2026, 9, 9), date(2026, 9, 10))],
+            [(date(2026, 9, 11), date(2026, 9, 11)), (date(2026, 9, 14), date(2026, 9, 15))],
             date(2026, 10, 13),
             id="two hearings add up",
         ),
@@ -110,6 +110,7 @@ def test_a_year_without_calendar_data_falls_back_to_weekends_says_so_and_warns(c
 def test_hearing_days_move_the_re_examination_opinion(county, hearings, due):
     with frozen_at(date(2026, 9, 10)):
         case = make_case(county, state="reexamination_requested", accepted_on=date(2026, 9, 1))
+    with frozen_at(date(2026, 9, 20)):
         for held_on, end_on in hearings:
             services.hearing_add(actor=county.handler_a, case=Case.objects.get(pk=case.pk), held_on=held_on, end_on=end_on)
     deadline = Deadline.objects.get(case=case, kind=DeadlineKind.REEXAMINATION_DECISION)
