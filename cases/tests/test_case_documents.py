@@ -7,6 +7,7 @@ import pytest
 from django.http import Http404
 from django.utils import timezone
 from pypdf import PdfReader
+from rest_framework.test import APIClient
 
 from cases import documents, services
 from petitions import services as petition_services
@@ -278,3 +279,121 @@ def test_a_petition_without_a_refusal_has_no_notice(county, state):
     assert documents.petition_documents(petition) == []
     with pytest.raises(Http404):
         documents.petition_document_pdf(petition=petition, kind="not_accepted")
+
+
+# Through the API: GET /cases/{id}/documents/{kind}.pdf and /petitions/{id}/documents/{kind}.pdf.
+
+
+def download(client, url: str, user=None):
+    if user is not None:
+        client.force_authenticate(user)
+    return client.get(url, HTTP_ACCEPT="application/pdf")
+
+
+def advanced_case(county, kind: str):
+    """A case that has just reached the document `kind`."""
+    if kind == "extension":
+        return with_approved_extension(county, make_case(county, state="in_progress"))
+    state = {"acceptance": "accepted", "reply": "replied", "review": "review_decided", "reexamination": "concluded"}[kind]
+    return make_case(county, state=state)
+
+
+# kind → what the downloaded document says besides the number, the name and the issuing unit.
+CASE_TEXTS = {
+    "acceptance": lambda case: ["信访事项受理告知书", "城关镇", chinese(case.accepted_on)],
+    "extension": lambda case: ["延期办理告知书", "城关镇", "需进一步调查核实", chinese(case.handling_due)],
+    "reply": lambda case: ["信访事项处理意见书", "城关镇", "支持诉求", "予以支持", chinese(case.reply.served_on)],
+    "review": lambda case: ["信访事项复查意见书", "县信访局", "维持", "解释说明", chinese(case.appeals.get(level="review").served_on)],
+    "reexamination": lambda case: ["信访事项复核意见书", "县信访局", "维持，终结", "已经终结"],
+}
+
+
+@pytest.mark.parametrize("kind", CASE_TEXTS)
+def test_case_document_downloads_as_a_private_pdf_attachment(county, kind):
+    case = advanced_case(county, kind)
+
+    response = download(APIClient(), f"/api/v1/cases/{case.pk}/documents/{kind}.pdf", county.handler_a)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == f'attachment; filename="{first_reg_no(case)}-{kind}.pdf"'
+    assert response["Cache-Control"] == "private, no-store"
+    text = text_of(response.content)
+    for expected in [first_reg_no(case), "张三：", *CASE_TEXTS[kind](case)]:
+        assert expected in text, expected
+
+
+NOT_YET = [("in_progress", "extension"), ("reply_drafted", "reply"), ("replied", "review"), ("accepted", "bogus")]
+
+
+@pytest.mark.parametrize(("state", "kind"), NOT_YET)
+def test_case_document_not_yet_available_is_404(county, state, kind):
+    case = make_case(county, state=state)
+
+    response = download(APIClient(), f"/api/v1/cases/{case.pk}/documents/{kind}.pdf", county.handler_a)
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert "detail" in response.json()
+
+
+# Anyone who may see the case may print its documents: the quartet has no refused role here.
+@pytest.mark.parametrize(
+    ("username", "status_code"), [("clerk_a", 200), ("department_handler", 200), ("supervisor", 200), ("handler_b", 404), (None, 401)]
+)
+def test_case_document_follows_the_case_scope(county, username, status_code):
+    case = make_case(county, state="assigned")
+    user = getattr(county, username) if username else None
+
+    response = download(APIClient(), f"/api/v1/cases/{case.pk}/documents/acceptance.pdf", user)
+
+    assert response.status_code == status_code
+
+
+def not_accepted_petition(county):
+    return petition_services.petition_not_accept(actor=county.handler_a, petition=routed_petition(county), reason="该事项属于劳动争议。")
+
+
+def test_not_accepted_notice_downloads(county):
+    petition = not_accepted_petition(county)
+
+    response = download(APIClient(), f"/api/v1/petitions/{petition.pk}/documents/not_accepted.pdf", county.clerk_a)
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == f'attachment; filename="{petition.reg_no}-not_accepted.pdf"'
+    assert response["Cache-Control"] == "private, no-store"
+    text = text_of(response.content)
+    for expected in ["不予受理告知书", "城关镇", petition.reg_no, "李四：", "该事项属于劳动争议", chinese(timezone.localdate())]:
+        assert expected in text, expected
+
+
+def test_not_accepted_again_notice_downloads(county):
+    id_number = make_id_number()
+    make_case(county, state="concluded", id_number=id_number)
+    again, _case = services.petition_accept(actor=county.handler_a, petition=routed_petition(county, id_number=id_number))
+
+    response = download(APIClient(), f"/api/v1/petitions/{again.pk}/documents/not_accepted_again.pdf", county.handler_a)
+
+    assert response.status_code == 200
+    text = text_of(response.content)
+    # The same ID number is the same person, registered the first time as 张三.
+    for expected in ["不再受理告知书", again.reg_no, "张三：", "县信访局", "复核意见"]:
+        assert expected in text, expected
+
+
+@pytest.mark.parametrize(("username", "status_code"), [("handler_a", 200), ("clerk_b", 404), (None, 401)])
+def test_petition_notice_follows_the_petition_scope(county, username, status_code):
+    petition = not_accepted_petition(county)
+    user = getattr(county, username) if username else None
+
+    response = download(APIClient(), f"/api/v1/petitions/{petition.pk}/documents/not_accepted.pdf", user)
+
+    assert response.status_code == status_code
+
+
+def test_petition_notice_not_available_is_404(county):
+    petition = not_accepted_petition(county)
+
+    response = download(APIClient(), f"/api/v1/petitions/{petition.pk}/documents/not_accepted_again.pdf", county.handler_a)
+
+    assert response.status_code == 404
