@@ -334,8 +334,12 @@ def hearing_add(
         )
         if locked.status == CaseStatus.REEXAMINATION_REQUESTED:
             deadline = Deadline.objects.select_for_update().get(case=locked, kind=DeadlineKind.REEXAMINATION_DECISION)
-            deadline.paused_days += hearing.days
-            _deadline_recount(deadline)
+            # Only days inside the period pause it: the request day itself is not counted anyway.
+            first_paused = max(held_on, deadline.start_on + timedelta(days=1))
+            paused = (end_on - first_paused).days + 1
+            if paused > 0:
+                deadline.paused_days += paused
+                _deadline_recount(deadline)
     return hearing
 
 

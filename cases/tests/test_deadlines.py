@@ -105,6 +105,11 @@ def test_a_year_without_calendar_data_falls_back_to_weekends_says_so_and_warns(c
             date(2026, 10, 13),
             id="two hearings add up",
         ),
+        pytest.param(
+            [(date(2026, 9, 8), date(2026, 9, 11))],
+            date(2026, 10, 12),
+            id="a hearing from before the request pauses only its days after it",
+        ),
     ],
 )
 def test_hearing_days_move_the_re_examination_opinion(county, hearings, due):
@@ -116,7 +121,7 @@ def test_hearing_days_move_the_re_examination_opinion(county, hearings, due):
     deadline = Deadline.objects.get(case=case, kind=DeadlineKind.REEXAMINATION_DECISION)
     assert (deadline.start_on, deadline.paused_days, deadline.due_on) == (
         date(2026, 9, 10),
-        sum((end_on - held_on).days + 1 for held_on, end_on in hearings),
+        sum((end_on - max(held_on, date(2026, 9, 11))).days + 1 for held_on, end_on in hearings),
         due,
     )
 

@@ -1,5 +1,6 @@
 import threading
 from datetime import date, timedelta
+from unittest import mock
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -452,11 +453,16 @@ def test_a_reply_served_late_marks_handling_overdue(people):
 
 
 def test_hearing_days_pause_the_reexamination_opinion_deadline(people):
-    case = make_case(people, state="reexamination_requested")
+    case = make_case(people, state="reexamination_requested", accepted_on=TODAY() - timedelta(days=10))
     deadline = case.deadlines.get(kind=DeadlineKind.REEXAMINATION_DECISION)
     assert deadline.paused_days == 0
     plain_due = deadline.due_on
     services.hearing_add(actor=people.handler_a, case=case, held_on=TODAY(), end_on=TODAY())
+    deadline.refresh_from_db()
+    assert deadline.paused_days == 0, "the request day is not counted, so a hearing on it pauses nothing"
+    tomorrow = timezone.now() + timedelta(days=1)
+    with mock.patch("django.utils.timezone.now", return_value=tomorrow):
+        services.hearing_add(actor=people.handler_a, case=case, held_on=TODAY(), end_on=TODAY())
     deadline.refresh_from_db()
     assert deadline.paused_days == 1
     assert deadline.due_on > plain_due
