@@ -66,6 +66,13 @@ def _case_id(petition: Petition) -> int | None:
     return case.pk if case else None
 
 
+def _case_ids(petition_ids: list[int]) -> dict[int, int]:
+    """The case of each accepted petition on a page, in one query, through the reverse of cases'
+    CasePetition link (petitions does not import cases)."""
+    linked = Petition.objects.filter(pk__in=petition_ids, case_link__isnull=False)
+    return dict(linked.values_list("pk", "case_link__case_id"))
+
+
 class CategoryListApi(ListAPIView):
     serializer_class = CategorySerializer
     filter_backends = []
@@ -88,6 +95,11 @@ class PetitionListApi(ListAPIView):
             return Petition.objects.none()
         # The filters come from the query string through filterset_class (400 when invalid).
         return selectors.petition_list(user=self.request.user).prefetch_related(*_petitioners_and_attachments())
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        context = {**self.get_serializer_context(), "case_ids": _case_ids([petition.pk for petition in page])}
+        return self.get_paginated_response(self.get_serializer(page, many=True, context=context).data)
 
     @extend_schema(
         description="Petitions you may see, newest first. `search` matches a registration number, a petitioner's name or the summary.",
