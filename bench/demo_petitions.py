@@ -11,6 +11,7 @@ Fernet encryption of ID numbers and phones (the slow part per person) off the pe
 
 The rows mimic what the intake services write (petitions.services): same statuses, reasons,
 deadlines (petitions.calendar), events and masking/encryption/hashing (petitions.identity).
+Acceptances, and the cases they open or join, come from bench.demo_cases.
 """
 
 import random
@@ -19,15 +20,16 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from datetime import timezone as dt_timezone
 
 from django.conf import settings
 from django.db import connection, transaction
 
 from accounts.models import Role, Unit, User
-from bench import demo_text
+from bench import demo_cases, demo_text
 from bench.bulk_load import RowWriter, SuspendedConstraints
+from bench.demo_cases import DAY, SHANGHAI, DemoCases
 from bench.demo_county import BUREAU_CODE, GIVEN_NAME_CHARACTERS, SUBCATEGORIES, SURNAMES, TOWNSHIP_WEIGHTS
+from cases.models import Case, CaseStatus
 from petitions.calendar import count_due, horizon, work_calendar
 from petitions.identity import ID_CHECK_CHARACTERS, ID_WEIGHTS, encrypt, lookup_hash, mask_id_number, mask_phone
 from petitions.models import (
@@ -47,9 +49,6 @@ from petitions.models import (
     Status,
 )
 
-# Asia/Shanghai has had no daylight saving since 1991: a fixed offset is exact and fast.
-SHANGHAI = dt_timezone(timedelta(hours=8))
-DAY = 86_400
 HISTORY_DAYS = 730
 MAX_PEOPLE = 200_000
 PETITIONS_PER_PERSON = 5
@@ -57,6 +56,15 @@ PETITIONS_PER_PERSON = 5
 REGION_CODES = ("410526",) * 8 + ("410527", "410523", "410502", "411321")
 BATCH_SIZE = 20_000  # rows per COPY or INSERT batch, per table
 ADVISORY_LOCK_KEY = 7_264_013  # any constant: serialises concurrent seed runs on PostgreSQL
+# Share of routed petitions the competent unit accepts. Every case but a concluded one keeps one
+# open deadline (its handling, or the petitioner's window that followed), so this sets the open
+# deadlines: about 50,000 at 1,000,000 petitions, what the reminder scan is measured on.
+ACCEPT_SHARE = 0.075
+# A petition on the same matter as an accepted one is accepted too, mostly (it then joins the case,
+# or is not accepted again after a concluded re-examination).
+MATTER_ACCEPT_SHARE = 0.85
+# After a concluded re-examination the petitioner often comes back on the same matter, whenever.
+CONCLUDED_RETURN_SHARE = 0.5
 
 CHANNEL_WEIGHTS = {Channel.LETTER: 24, Channel.VISIT: 30, Channel.ONLINE: 36, Channel.PHONE: 7, Channel.MAILBOX: 3}
 PURPOSE_WEIGHTS = {Purpose.COMPLAINT: 62, Purpose.REQUEST: 22, Purpose.APPEAL: 6, Purpose.SUGGESTION: 6, Purpose.OTHER: 4}
@@ -64,6 +72,8 @@ CATEGORY_WEIGHTS = {
     "01": 9, "02": 1, "03": 3, "04": 3, "05": 10, "06": 5, "07": 14, "08": 16, "09": 12,
     "10": 5, "11": 5, "12": 3, "13": 7, "14": 3, "15": 3, "16": 1, "99": 2,
 }  # fmt: skip
+
+ACCEPTANCE = (Action.ACCEPT, None, None)  # a closing decision that bench.demo_cases carries out
 
 CHANNEL_VERBS = {
     Channel.LETTER: "来信",
@@ -111,6 +121,7 @@ class LoadReport:
     groups: int = 0
     numbers: dict[int, tuple[int, int]] = field(default_factory=dict)  # year -> (first, last) number added
     seconds: dict[str, float] = field(default_factory=dict)
+    cases: demo_cases.CaseReport = field(default_factory=demo_cases.CaseReport)
 
 
 class _Clock:
@@ -358,13 +369,22 @@ class DemoPetitions:
     # --- petitions -----------------------------------------------------------------------
 
     def petitions_load(
-        self, *, count: int, first_id: int, taken_codes: set[str], counters: dict[int, int], writer: RowWriter, report: LoadReport
+        self,
+        *,
+        count: int,
+        first_id: int,
+        taken_codes: set[str],
+        counters: dict[int, int],
+        writer: RowWriter,
+        cases: DemoCases,
+        report: LoadReport,
     ) -> None:
         rng, random_ = self.rng, self.rng.random
         items = self._received_times(count)
         purpose_urn, category_urn, township_urn = self.purpose_urn, self.category_urn, self.township_urn
         window = settings.REPEAT_WINDOW_DAYS * DAY
         last_by_person: dict[int, tuple] = {}
+        openers: dict[int, tuple] = {}  # while no petition was refused "not again": petitions that opened a case
         first_numbers: dict[int, int] = {}
         petition_table, link_table, event_table = Petition._meta.db_table, PetitionPetitioner._meta.db_table, PetitionEvent._meta.db_table
         fromtimestamp, now_ts = datetime.fromtimestamp, self.now_ts
@@ -381,13 +401,28 @@ class DemoPetitions:
             locality_id = township_urn[int(random_() * len(township_urn))]
             person = self._person(locality_id)
             previous = last_by_person.get(person)
+            returning = cases.returning(received_ts) if cases.lacks_refusal() else None
+            if returning in openers:  # a small load: someone whose matter concluded comes back with it
+                previous = openers.pop(returning)
+                person, locality_id = previous[6][0], previous[3]
             joint_letter = False
-            if previous is not None and received_ts - previous[4] <= window and random_() < 0.25:
-                repeat_of_id, previous_reg_no, category, locality_id, _ts, summary, people, headcount, purpose = previous
-                is_repeat = True
-                representatives = headcount >= GROUP_VISIT_MIN_HEADCOUNT
-                report.repeats += 1
+            matter_case = cases.case_of(previous[0]) if previous is not None else None
+            within_window = previous is not None and received_ts - previous[4] <= window
+            returns = matter_case is not None and matter_case.status_at(received_ts) == CaseStatus.CONCLUDED
+            if returns and cases.lacks_refusal():
+                same_matter = True
             else:
+                same_matter = (within_window and random_() < 0.25) or (returns and random_() < CONCLUDED_RETURN_SHARE)
+            if same_matter:
+                # The same matter again: a repeat for intake within the window, for acceptance whenever.
+                repeat_of_id, previous_reg_no, category, locality_id, _ts, summary, people, headcount, purpose = previous
+                is_repeat = within_window
+                if not is_repeat:
+                    repeat_of_id = None
+                representatives = headcount >= GROUP_VISIT_MIN_HEADCOUNT
+                report.repeats += is_repeat
+            else:
+                matter_case = None
                 repeat_of_id, is_repeat = None, False
                 category = category_urn[int(random_() * len(category_urn))]
                 purpose = purpose_urn[int(random_() * len(purpose_urn))]
@@ -468,24 +503,48 @@ class DemoPetitions:
                         ),
                     )
                     draw = random_()
-                    if draw < 0.10:
+                    if matter_case is not None and (random_() < MATTER_ACCEPT_SHARE or cases.lacks_refusal()):
+                        closing = ACCEPTANCE
+                    elif draw < 0.10:
                         closing = (Action.NOT_ACCEPT, Status.NOT_ACCEPTED, demo_text.NOT_ACCEPTED_REASONS)
                     elif draw < 0.19:
                         closing = (Action.DIVERT, Status.DIVERTED, demo_text.DIVERTED_REASONS)
                     elif draw < 0.21:
                         closing = (Action.FILE, Status.FILED, demo_text.FILED_REASONS)
+                    elif draw < 0.21 + ACCEPT_SHARE:
+                        closing = ACCEPTANCE
                     last_ts = routed_ts
             if closing is not None:
                 decided_ts = max(last_ts + 600, self._office_hours(last_ts + random_() * (12 if status == Status.ROUTED else 3) * DAY))
-                if decided_ts < now_ts:
+                deciders = self.deciders[unit_id] if unit_id else clerks
+                decider = deciders[int(random_() * len(deciders))]
+                if closing is ACCEPTANCE and decided_ts < now_ts:
+                    # The unit's acceptance: the case services decide between a new case, joining
+                    # the open one, and not again; a matter decided on just now waits its turn.
+                    decision = cases.decide(
+                        petition_id=pk,
+                        reg_no=reg_no,
+                        decided_ts=decided_ts,
+                        category_id=category_id,
+                        department_id=department_id,
+                        locality_id=locality_id,
+                        unit_id=unit_id,
+                        people=people,
+                        actor=decider,
+                        is_group=headcount >= GROUP_VISIT_MIN_HEADCOUNT,
+                    )
+                    if decision is not None:
+                        decided_ts, action, closed_status, reason = decision
+                        decided_at = fromtimestamp(decided_ts, SHANGHAI)
+                        writer.add(event_table, (pk, decided_at, decider, action, status, closed_status, unit_id, reason))
+                        status = closed_status
+                        if action == Action.ACCEPT and cases.lacks_refusal():
+                            openers[pk] = last_by_person[person]
+                elif decided_ts < now_ts:
                     action, closed_status, reasons = closing
-                    deciders = self.deciders[unit_id] if unit_id else clerks
                     reason = reasons[int(random_() * len(reasons))]
                     decided_at = fromtimestamp(decided_ts, SHANGHAI)
-                    writer.add(
-                        event_table,
-                        (pk, decided_at, deciders[int(random_() * len(deciders))], action, status, closed_status, None, reason),
-                    )
+                    writer.add(event_table, (pk, decided_at, decider, action, status, closed_status, None, reason))
                     status = closed_status
             report.by_status[status] += 1
 
@@ -533,6 +592,9 @@ class DemoPetitions:
         report.numbers = {year: (first, counters[year]) for year, first in sorted(first_numbers.items())}
 
 
+LOADED_MODELS = (Petitioner, Petition, PetitionPetitioner, PetitionEvent)
+
+
 def _check_columns() -> None:
     """The column lists above must name real columns: a model change shows up here, not as bad data."""
     for model, columns in (
@@ -552,10 +614,11 @@ def load(
 ) -> LoadReport:
     """Bring the database up to `requested` petitions (adds the missing ones, in one transaction)."""
     _check_columns()
+    demo_cases.check_columns()
     report = LoadReport(requested=requested)
     clock = _Clock(report, log)
     is_postgresql = connection.vendor == "postgresql"
-    tables = [model._meta.db_table for model in (Petitioner, Petition, PetitionPetitioner, PetitionEvent)]
+    tables = [model._meta.db_table for model in (*LOADED_MODELS, *demo_cases.MODELS)]
     with transaction.atomic(), connection.cursor() as cursor:
         if is_postgresql:
             # Run the checks earlier work in this transaction deferred (ALTER TABLE refuses to run
@@ -589,21 +652,42 @@ def load(
         # Everything read before the COPY thread starts writing on the same connection.
         first_petition_id = _Ids.reserve(Petition, count)
         taken_codes = set(Petition.objects.values_list("query_code", flat=True)) if report.existing else set()
+        cases = DemoCases(
+            units=units, users=users, now=now, rng=generator.rng, office_hours=generator._office_hours, history_start_ts=generator.start_ts
+        )
+        cases.preload()
+        cases.next_case_id = _Ids.reserve(Case, count)  # at most one case per petition; the sequence is set back after
         writer = RowWriter(connection, batch_size=BATCH_SIZE)
         writer.table(Petitioner._meta.db_table, PETITIONER_COLUMNS)
         writer.table(Petition._meta.db_table, PETITION_COLUMNS)
         writer.table(PetitionPetitioner._meta.db_table, LINK_COLUMNS)
         writer.table(PetitionEvent._meta.db_table, EVENT_COLUMNS)
+        for model, columns in demo_cases.TABLES.items():
+            writer.table(model._meta.db_table, columns)
+        cases.writer = writer
         try:
             target_people = min(MAX_PEOPLE, max(50, requested // PETITIONS_PER_PERSON))
             generator.people_load(target=target_people, writer=writer, report=report)
             clock.lap(f"petitioners ({report.petitioners_created:,} new, {report.petitioners_reused:,} reused)")
             generator.petitions_load(
-                count=count, first_id=first_petition_id, taken_codes=taken_codes, counters=counters, writer=writer, report=report
+                count=count,
+                first_id=first_petition_id,
+                taken_codes=taken_codes,
+                counters=counters,
+                writer=writer,
+                cases=cases,
+                report=report,
             )
         finally:
             report.rows = writer.close()
-        clock.lap("petitions, links and events generated and copied")
+        report.cases = cases.report
+        clock.lap("petitions, links, events and cases generated and copied")
+        if is_postgresql:
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence(%s, 'id'), GREATEST(COALESCE(MAX(id), 0), 1), MAX(id) IS NOT NULL) FROM "
+                + connection.ops.quote_name(Case._meta.db_table),
+                [Case._meta.db_table],
+            )
 
         for year, last_number in counters.items():
             RegistrationCounter.objects.filter(year=year).update(last_number=last_number)
@@ -623,6 +707,6 @@ def vacuum(log: Callable[[str], None]) -> None:
         return
     started = time.perf_counter()
     with connection.cursor() as cursor:
-        for model in (Petitioner, Petition, PetitionPetitioner, PetitionEvent):
+        for model in (*LOADED_MODELS, *demo_cases.MODELS):
             cursor.execute(f"VACUUM (ANALYZE) {model._meta.db_table}")
     log(f"  vacuum: {time.perf_counter() - started:.1f} s")

@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.models import Unit, User
 from bench import demo_petitions
 from bench.demo_county import SUBCATEGORIES, UNITS
+from cases.models import Case, CasePetition
 from petitions.calendar import due_date
 from petitions.identity import decrypt, lookup_hash, mask_id_number, validate_id_number
 from petitions.models import (
@@ -51,6 +52,8 @@ def counts() -> dict[str, int]:
         "petitions": Petition.objects.count(),
         "links": PetitionPetitioner.objects.count(),
         "events": PetitionEvent.objects.count(),
+        "cases": Case.objects.count(),
+        "case links": CasePetition.objects.count(),
     }
 
 
@@ -86,16 +89,20 @@ def test_seed_twice_is_idempotent_and_a_larger_number_tops_up(monkeypatch):
     assert users["clerk"].check_password("xinfang-demo-2026")
     assert not Category.objects.filter(parent__isnull=False, parent__parent__isnull=False).exists()  # two levels only
 
-    # Every intake status, numbers gap-free per year and matching the counters.
-    assert set(Petition.objects.values_list("status", flat=True).distinct()) == INTAKE_STATUSES
+    # Every intake status and acceptances (cases/tests/test_seed_cases.py checks the cases), numbers
+    # gap-free per year and matching the counters.
+    assert INTAKE_STATUSES | {Status.ACCEPTED, Status.ATTACHED} <= set(Petition.objects.values_list("status", flat=True).distinct())
     assert_numbers_gap_free_and_counted()
 
     second_output = seed(1500)
     assert counts() == first
     assert "nothing to add" in second_output
 
+    cases_before = Case.objects.count()
     seed(1800)
     third = counts()
+    assert Case.objects.count() > cases_before  # the top-up's acceptances open cases too
+    assert set(CasePetition.objects.values_list("petition__status", flat=True)) == {Status.ACCEPTED, Status.ATTACHED}
     assert third["petitions"] == 1800
     assert {key: third[key] for key in ("units", "users", "categories")} == {key: first[key] for key in ("units", "users", "categories")}
     assert_numbers_gap_free_and_counted()

@@ -21,7 +21,9 @@ DEFAULT_PASSWORD = "xinfang-demo-2026"
 
 
 class Command(BaseCommand):
-    help = "Create the demo county (units, users for every role, categories) and N historical petitions. Safe to run twice."
+    help = (
+        "Create the demo county (units, users for every role, categories) and N historical petitions with their cases. Safe to run twice."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -74,12 +76,17 @@ class Command(BaseCommand):
             statuses = ", ".join(f"{status} {count:,}" for status, count in sorted(load.by_status.items()))
             numbers = ", ".join(f"{year}: {first:06d}–{last:06d}" for year, (first, last) in load.numbers.items())
             rows = ", ".join(f"{table} {count:,}" for table, count in load.rows.items())
+            stages = ", ".join(f"{label} {count:,}" for label, count in sorted(load.cases.by_label.items()))
+            decisions = ", ".join(f"{action} {count:,}" for action, count in sorted(load.cases.decisions.items()))
             self.stdout.write(
                 f"Added {load.added:,} petitions to the {load.existing:,} already stored"
                 f"{' (bulk mode: indexes and constraints rebuilt)' if load.bulk_mode else ''}.\n"
                 f"  statuses: {statuses}\n"
                 f"  repeats {load.repeats:,}, group visits {load.groups:,}\n"
                 f"  registration numbers added per year: {numbers}\n"
+                f"  acceptances: {decisions}\n"
+                f"  new cases by stage now: {stages} ({load.cases.steered} steered to a stage no case showed yet)\n"
+                f"  open case deadlines added: {load.cases.deadlines_open:,}\n"
                 f"  rows written: {rows}"
             )
         self.stdout.write(self.style.SUCCESS(f"Done in {time.perf_counter() - started:.1f} s."))
