@@ -184,6 +184,11 @@ def case_get(*, user: User, pk: int) -> Case:
     return get_object_or_404(cases, pk=pk)
 
 
+def case_visible(*, user: User, pk: int) -> Case:
+    """The bare case row if the user may see it, else 404: for reads that need none of the page's prefetches."""
+    return get_object_or_404(cases_visible_to(user), pk=pk)
+
+
 def case_timeline(case: Case) -> QuerySet[CaseEvent]:
     return case.events.select_related("actor").order_by("at", "id")
 
@@ -209,6 +214,11 @@ def cases_by_deadline(*, user: User) -> QuerySet[Case]:
         .select_related("category", "locality", "accepting_unit", "lead_official", "lead_unit")
         .order_by("handling_due", "id")
     )
+
+
+def case_of_petition_visible_to(user: User, petition_id: int) -> Case | None:
+    """The petition's case, for a link from the petition's page: only if the user may open it."""
+    return cases_visible_to(user).filter(petition_links__petition_id=petition_id).first()
 
 
 def case_of_petition(petition_id: int) -> Case | None:

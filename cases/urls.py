@@ -6,6 +6,8 @@ urlpatterns = [
     path("cases/", views.case_list, name="case-list"),
     path("cases/approvals/", views.approval_inbox, name="case-approvals"),
     path("cases/<int:pk>/", views.case_detail, name="case-detail"),
+    path("cases/<int:pk>/documents/<slug:kind>.pdf", views.case_document, name="case-document"),
+    path("petitions/<int:pk>/documents/<slug:kind>.pdf", views.petition_document, name="petition-document"),
     *(
         path(f"cases/<int:pk>/{action.path}", views.case_action, {"action": action.name}, name=action.url_name)
         for action in views.ACTIONS.values()

@@ -1,13 +1,25 @@
 """Template helpers for the case pages; permission answers come from cases.permissions and the selectors."""
 
 from django import template
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
-from cases import selectors
+from cases import documents, selectors
 from cases.models import HANDLING_STATUSES, Case
 
 register = template.Library()
+
+DOCUMENT_TITLES = {
+    "acceptance": _("Acceptance notice"),
+    "not_accepted": _("Non-acceptance notice"),
+    "not_accepted_again": _("Notice that the matter is not accepted again"),
+    "extension": _("Extension notice"),
+    "reply": _("Reply (written opinion)"),
+    "review": _("Review opinion"),
+    "reexamination": _("Re-examination opinion"),
+}
 
 
 @register.simple_tag
@@ -16,6 +28,26 @@ def approvals_waiting(user) -> int | None:
     if not user.is_authenticated or not user.has_role(Role.LEADER):
         return None
     return selectors.approval_inbox(user=user).count()
+
+
+@register.simple_tag
+def visible_case_of(user, petition) -> Case | None:
+    """The petition's case, if this user may open it (a link to a 404 helps no one)."""
+    return selectors.case_of_petition_visible_to(user, petition.pk)
+
+
+@register.simple_tag
+def case_document_links(case: Case) -> list[tuple[str, str]]:
+    """(title, URL) of the documents the case has reached."""
+    return [(DOCUMENT_TITLES[kind], reverse("case-document", args=[case.pk, kind])) for kind in documents.available_documents(case)]
+
+
+@register.simple_tag
+def petition_document_links(petition) -> list[tuple[str, str]]:
+    """(title, URL) of the notices a petition refused at intake has."""
+    return [
+        (DOCUMENT_TITLES[kind], reverse("petition-document", args=[petition.pk, kind])) for kind in documents.petition_documents(petition)
+    ]
 
 
 @register.filter

@@ -710,4 +710,75 @@ def test_case_page_query_count_does_not_grow_with_events_or_notes(client, people
     assert CaseEvent.objects.filter(case=case).count() >= few_events + 18
     assert ProgressNote.objects.filter(case=case).count() == 20
     assert count_queries(case.pk) == few
-    assert few <= 20
+    assert few <= 25
+
+
+# --- documents --------------------------------------------------------------------------------
+
+
+def _pdf_download_ok(response, filename):
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == f'attachment; filename="{filename}"'
+    assert response["Cache-Control"] == "private, no-store"
+    assert response.content.startswith(b"%PDF-")
+
+
+def test_case_page_links_the_documents_the_case_has_reached(client, people):
+    case = make_case(people, state="review_decided")
+    html = login(client, people.handler_a).get(reverse("case-detail", args=[case.pk])).content.decode()
+    for kind in ("acceptance", "reply", "review"):
+        assert reverse("case-document", args=[case.pk, kind]) in html
+    assert reverse("case-document", args=[case.pk, "reexamination"]) not in html
+    assert "Review opinion" in html
+
+
+def test_case_document_downloads_as_a_private_pdf(client, people):
+    case = make_case(people, state="reply_approved")
+    reg_no = case.petition_links.get().petition.reg_no
+    response = login(client, people.handler_a).get(reverse("case-document", args=[case.pk, "reply"]))
+    _pdf_download_ok(response, f"{reg_no}-reply.pdf")
+
+
+def test_case_document_not_reached_other_unit_and_anonymous(client, people):
+    case = make_case(people, state="in_progress")
+    url = reverse("case-document", args=[case.pk, "acceptance"])
+    assert login(client, people.handler_a).get(reverse("case-document", args=[case.pk, "reply"])).status_code == 404
+    assert login(client, people.handler_b).get(url).status_code == 404
+    client.logout()
+    assert_login_redirect(client.get(url))
+
+
+def _not_accepted_petition(people):
+    from petitions import services as petition_services
+    from tests.factories import make_petition
+
+    petition = make_petition(actor=people.clerk_a, locality=people.township_a, name="李四")
+    petition = petition_services.petition_route(actor=people.clerk_a, petition=petition, unit=people.township_a, mode="transfer")
+    return petition_services.petition_not_accept(actor=people.handler_a, petition=petition, reason="该事项属于劳动争议。")
+
+
+def test_a_not_accepted_petitions_page_links_its_notice(client, people):
+    petition = _not_accepted_petition(people)
+    url = reverse("petition-document", args=[petition.pk, "not_accepted"])
+    html = login(client, people.clerk_a).get(reverse("petition-detail", args=[petition.pk])).content.decode()
+    assert url in html and "Non-acceptance notice" in html
+    _pdf_download_ok(client.get(url), f"{petition.reg_no}-not_accepted.pdf")
+
+
+def test_petition_notice_not_reached_other_unit_and_anonymous(client, people):
+    refused = _not_accepted_petition(people)
+    case = make_case(people)
+    accepted = case.petition_links.get().petition
+    assert login(client, people.clerk_a).get(reverse("petition-document", args=[accepted.pk, "not_accepted"])).status_code == 404
+    assert login(client, people.clerk_b).get(reverse("petition-document", args=[refused.pk, "not_accepted"])).status_code == 404
+    client.logout()
+    assert_login_redirect(client.get(reverse("petition-document", args=[refused.pk, "not_accepted"])))
+
+
+def test_an_accepted_petitions_page_links_its_case_for_those_who_may_see_it(client, people):
+    case = make_case(people, state="assigned")
+    petition = case.petition_links.get().petition
+    html = login(client, people.clerk_a).get(reverse("petition-detail", args=[petition.pk])).content.decode()
+    assert reverse("case-detail", args=[case.pk]) in html
+    assert "petition-documents" not in html
