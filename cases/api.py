@@ -300,7 +300,7 @@ class CaseCloseApi(_CaseActionApi):
 # Documents
 
 
-class _FirstRenderer(BaseContentNegotiation):
+class _IgnoreAccept(BaseContentNegotiation):
     """A PDF download answers whatever the client accepts; its errors are JSON like every other."""
 
     def select_parser(self, request, parsers):
@@ -325,7 +325,7 @@ PDF_RESPONSES = {
 
 
 class CaseDocumentApi(APIView):
-    content_negotiation_class = _FirstRenderer
+    content_negotiation_class = _IgnoreAccept
 
     @extend_schema(
         parameters=[OpenApiParameter("kind", str, OpenApiParameter.PATH, enum=list(documents.CASE_DOCUMENTS))],
@@ -338,7 +338,7 @@ class CaseDocumentApi(APIView):
 
 
 class PetitionDocumentApi(APIView):
-    content_negotiation_class = _FirstRenderer
+    content_negotiation_class = _IgnoreAccept
 
     @extend_schema(
         parameters=[OpenApiParameter("kind", str, OpenApiParameter.PATH, enum=list(documents.PETITION_DOCUMENTS))],

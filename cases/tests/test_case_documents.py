@@ -397,3 +397,16 @@ def test_petition_notice_not_available_is_404(county):
     response = download(APIClient(), f"/api/v1/petitions/{petition.pk}/documents/not_accepted_again.pdf", county.handler_a)
 
     assert response.status_code == 404
+
+
+def test_every_document_keeps_its_seal_and_date_together_even_on_a_full_page(county):
+    """The re-examination of a concluded case fills its first page: the closing, the seal and the
+    date move on together, and the date is not lost."""
+    case = make_case(county, state="concluded")
+    today = chinese(timezone.localdate())
+
+    for kind in documents.available_documents(case):
+        pdf = documents.case_document_pdf(case=case, kind=kind)[1]
+        last_page = PdfReader(io.BytesIO(pdf)).pages[-1].extract_text().replace(" ", "").replace("\n", "")
+        issued_on = chinese(case.accepted_on) if kind == "acceptance" else today
+        assert f"（印章）{issued_on}" in last_page, kind
