@@ -50,7 +50,7 @@ class AssignForm(BootstrapMixin, forms.Form):
         queryset=User.objects.none(),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 5}),
-        help_text=_("Members must belong to the lead, a supporting or the stability unit."),
+        help_text=_("Handlers of the lead, a supporting or the stability unit."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -58,7 +58,8 @@ class AssignForm(BootstrapMixin, forms.Form):
         self.fields["lead_official"].queryset = _leaders()
         for name in ("lead_unit", "supporting_units", "stability_unit"):
             self.fields[name].queryset = unit_list()
-        self.fields["members"].queryset = user_list()
+        # Members record the work, which is a handler's (cases.permissions.can_work_on).
+        self.fields["members"].queryset = user_list(role=Role.HANDLER)
 
 
 class LeadChangeForm(BootstrapMixin, forms.Form):

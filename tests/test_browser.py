@@ -181,3 +181,50 @@ def test_clerk_registers_a_group_visit_with_the_keyboard(page, live_server, coun
     assert page.locator(".table-petitions tbody tr").count() == 1
     page.screenshot(path=str(SCREENS / "petition-list.png"), full_page=True)
     print(f"keyboard registration took {elapsed:.1f} s of browser time")
+
+
+def test_leader_approves_a_plan_from_the_start_page(page, live_server, county):
+    from django.utils import translation
+
+    from cases.models import Case, CaseAction, CaseStatus
+    from tests.factories import make_case
+
+    case = make_case(county, state="plan_submitted")
+    reg_no = case.petition_links.get().petition.reg_no
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", "leader_a")
+    page.fill("input[name=password]", PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server.url}/")
+
+    # The start page shows what awaits the leader, and the navbar counts it.
+    inbox = page.locator("#home-approvals")
+    assert reg_no in inbox.inner_text()
+    assert page.locator("#nav-approvals .badge").inner_text() == "1"
+    page.screenshot(path=str(SCREENS / "leader-home.png"), full_page=True)
+    page.locator("#nav-approvals").click()
+    page.wait_for_url(f"{live_server.url}/cases/approvals/")
+    assert page.locator(".table-approvals tbody tr").count() == 1
+    page.screenshot(path=str(SCREENS / "approvals.png"), full_page=True)
+
+    page.get_by_role("link", name=reg_no).click()
+    page.wait_for_url(f"{live_server.url}/cases/{case.pk}/")
+    assert "走访核实，协调发放" in page.locator("#case-plans").inner_text()
+    page.screenshot(path=str(SCREENS / "case-plan-submitted.png"), full_page=True)
+
+    page.locator("#plan_approve-form button[type=submit]").click()
+    page.wait_for_url(f"{live_server.url}/cases/{case.pk}/")
+    with translation.override("zh-hans"):
+        in_progress = str(CaseStatus.IN_PROGRESS.label)
+        approved = str(CaseAction.PLAN_APPROVE.label)
+    assert page.locator("#case-status").inner_text() == in_progress
+    assert page.locator(".alert-success").count() == 1
+    assert approved in page.locator("#timeline .event-plan_approve").inner_text()
+    assert page.locator("#plan_approve-form").count() == 0  # nothing left to approve
+    page.screenshot(path=str(SCREENS / "case-in-progress.png"), full_page=True)
+
+    case = Case.objects.get(pk=case.pk)
+    assert case.status == CaseStatus.IN_PROGRESS
+    assert case.plans.get().status == "approved" and case.plans.get().decided_by == county.leader_a
+    assert case.events.filter(action=CaseAction.PLAN_APPROVE, actor=county.leader_a).count() == 1

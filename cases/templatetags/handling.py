@@ -21,6 +21,41 @@ DOCUMENT_TITLES = {
     "reexamination": _("Re-examination opinion"),
 }
 
+# One colour per kind of state, for every status on the case pages (case, plan, deadline, extension,
+# reply, rating): waiting for someone is yellow, done is green, refused or late is red.
+BADGE_CLASSES = {
+    "accepted": "text-bg-secondary",
+    "assigned": "text-bg-info",
+    "plan_submitted": "text-bg-warning",
+    "in_progress": "text-bg-primary",
+    "reply_drafted": "text-bg-warning",
+    "reply_approved": "text-bg-info",
+    "replied": "text-bg-success",
+    "evaluated": "text-bg-success",
+    "closed": "text-bg-dark",
+    "review_requested": "text-bg-warning",
+    "review_decided": "text-bg-info",
+    "reexamination_requested": "text-bg-warning",
+    "concluded": "text-bg-dark",
+    "submitted": "text-bg-warning",
+    "requested": "text-bg-warning",
+    "draft": "text-bg-warning",
+    "approved": "text-bg-success",
+    "served": "text-bg-success",
+    "rejected": "text-bg-danger",
+    "open": "text-bg-info",
+    "met": "text-bg-success",
+    "overdue": "text-bg-danger",
+    "satisfied": "text-bg-success",
+    "basically_satisfied": "text-bg-info",
+    "dissatisfied": "text-bg-danger",
+}
+
+
+@register.filter
+def badge_class(state: str) -> str:
+    return BADGE_CLASSES.get(state, "text-bg-secondary")
+
 
 @register.simple_tag
 def approvals_waiting(user) -> int | None:
