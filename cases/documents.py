@@ -404,7 +404,8 @@ PETITION_DOCUMENTS = ("not_accepted", "not_accepted_again")
 
 # How a petition arrived, as the document says it to the petitioner (以来信方式提出).
 CHANNEL_WORDS = {"letter": "来信", "visit": "来访", "online": "网上信访", "phone": "电话", "mailbox": "领导信箱"}
-# Who takes a review or re-examination request when no county bureau is recorded: the law's own words.
+# The body above the one that decided, in the law's own words: who takes a re-examination request,
+# or a review request when no county bureau is recorded.
 HIGHER_BODY = "本机关的上一级机关"
 
 
@@ -531,7 +532,8 @@ def _case_context(case: case_models.Case, kind: str) -> DocumentContext:
             opinion=review.outcome,
             opinion_detail=review.content,
             legal_basis="",
-            reexamination_body=_county_bureau_name(),
+            # Re-examination goes to the body above the one that reviewed, outside this county's system.
+            reexamination_body=HIGHER_BODY,
             issued_on=review.served_on,
         )
     reexamination = appeals[case_models.AppealLevel.REEXAMINATION]

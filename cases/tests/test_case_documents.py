@@ -177,6 +177,7 @@ def test_review_opinion_comes_from_the_deciding_unit(county):
         "维持",
         "解释说明",
         "二、复核权利告知",
+        "向本机关的上一级机关书面请求复核",
     ]:
         assert expected in text, expected
 
