@@ -59,7 +59,7 @@ ADVISORY_LOCK_KEY = 7_264_013  # any constant: serialises concurrent seed runs o
 # Share of routed petitions the competent unit accepts. Every case but a concluded one keeps one
 # open deadline (its handling, or the petitioner's window that followed), so this sets the open
 # deadlines: about 50,000 at 1,000,000 petitions, what the reminder scan is measured on.
-ACCEPT_SHARE = 0.075
+ACCEPT_SHARE = 0.06
 # A petition on the same matter as an accepted one is accepted too, mostly (it then joins the case,
 # or is not accepted again after a concluded re-examination).
 MATTER_ACCEPT_SHARE = 0.85
