@@ -7,7 +7,6 @@ config.api_errors (ValidationError 400, PermissionDenied 403, TransitionNotAllow
 """
 
 from collections.abc import Callable, Iterable
-from datetime import timedelta
 
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpResponse
@@ -41,8 +40,6 @@ from cases.serializers import (
     ReplyDraftSerializer,
     ServeSerializer,
 )
-from petitions.calendar import count_due, horizon, work_calendar
-from petitions.models import DeadlinePolicy
 from petitions.selectors import petition_get
 
 REFUSALS = {
@@ -53,34 +50,9 @@ REFUSALS = {
 CONFLICT = {409: OpenApiResponse(description="Not possible from the case's current status, or someone acted first.")}
 
 
-def _explanations(deadlines: Iterable[Deadline]) -> dict[int, tuple[str, ...]]:
-    """How each due date is counted, on one read of the policies and one of the calendar for all of
-    them (Deadline.explanation() costs two queries a deadline)."""
-    deadlines = list(deadlines)
-    policies = DeadlinePolicy.objects.in_bulk(field_name="kind")
-    counted = [deadline for deadline in deadlines if deadline.kind in policies]
-    if not counted:
-        return {deadline.pk: () for deadline in deadlines}
-
-    def arguments(deadline: Deadline) -> dict:
-        return {
-            "policy": policies[deadline.kind],
-            "start": deadline.start_on,
-            "pauses": deadline.paused_days,
-            "extension_days": deadline.extension_days,
-        }
-
-    calendar = work_calendar(
-        first=min(deadline.start_on for deadline in counted) + timedelta(days=1),
-        last=max(horizon(**arguments(deadline)) for deadline in counted),
-    )
-    explanations = {deadline.pk: () for deadline in deadlines}
-    explanations.update({deadline.pk: count_due(calendar=calendar, **arguments(deadline)).explanation for deadline in counted})
-    return explanations
-
-
 def _output_context(cases: Iterable[Case], **context) -> dict:
-    return {**context, "today": timezone.localdate(), "explanations": _explanations(d for case in cases for d in case.deadlines.all())}
+    deadlines = [deadline for case in cases for deadline in case.deadlines.all()]
+    return {**context, "today": timezone.localdate(), "explanations": selectors.deadline_explanations(deadlines)}
 
 
 def _case_response(request, pk: int) -> Response:

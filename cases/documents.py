@@ -20,6 +20,7 @@ from weasyprint.urls import URLFetcher
 
 from accounts.models import Unit, UnitKind
 from cases import models as case_models
+from cases import selectors
 from petitions.calendar import due_date
 from petitions.models import DeadlineKind, Petition, PetitionPetitioner
 from petitions.models import Status as PetitionStatus
@@ -562,13 +563,7 @@ def case_document_pdf(*, case: case_models.Case, kind: str) -> tuple[str, bytes]
 def _concluded_reexamination(petition: Petition) -> case_models.Appeal | None:
     """The re-examination that concluded the petition's matter: the newest concluded case sharing a
     petitioner, the category and the locality, as cases.services.case_open_or_join decided it."""
-    petitioner_ids = petition.petitionpetitioner_set.values("petitioner_id")
-    matter = case_models.Case.objects.filter(
-        status=case_models.CaseStatus.CONCLUDED,
-        category_id=petition.category_id,
-        locality_id=petition.locality_id,
-        petition_links__petition__petitionpetitioner__petitioner_id__in=petitioner_ids,
-    )
+    matter = selectors.matter_cases(petition).filter(status=case_models.CaseStatus.CONCLUDED)
     return (
         case_models.Appeal.objects.filter(case__in=matter, level=case_models.AppealLevel.REEXAMINATION, served_on__isnull=False)
         .select_related("decided_by__unit")

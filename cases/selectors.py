@@ -1,5 +1,6 @@
 """Reads about cases, scoped to the user (DESIGN §9); pages and API share them."""
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 import django_filters
@@ -28,6 +29,8 @@ from cases.models import (
     Plan,
     ProgressNote,
 )
+from petitions.calendar import count_due, horizon, work_calendar
+from petitions.models import DeadlinePolicy, Petition
 
 
 def cases_visible_to(user: User) -> QuerySet[Case]:
@@ -130,6 +133,21 @@ def _with_first_reg_no(cases: QuerySet[Case]) -> QuerySet[Case]:
     return cases.annotate(first_reg_no=Subquery(first))
 
 
+def matter_cases(petition: Petition) -> QuerySet[Case]:
+    """Cases on the same matter as a petition: a petitioner in common, the same category and locality;
+    newest first. Unscoped: acceptance decides with it whether a matter is open or concluded."""
+    petitioner_ids = petition.petitionpetitioner_set.values("petitioner_id")
+    return (
+        Case.objects.filter(
+            category_id=petition.category_id,
+            locality_id=petition.locality_id,
+            petition_links__petition__petitionpetitioner__petitioner_id__in=petitioner_ids,
+        )
+        .distinct()
+        .order_by("-accepted_at", "-id")
+    )
+
+
 def case_list(*, user: User, filters: dict | None = None, request=None) -> QuerySet[Case]:
     """The list: scoped, filtered, newest first; one query for the page however many rows (the team's
     many-to-many fields are for the case page, prefetch them there)."""
@@ -225,3 +243,29 @@ def case_of_petition(petition_id: int) -> Case | None:
     """The case a petition belongs to, if any (for the petition's page and API)."""
     link = CasePetition.objects.filter(petition_id=petition_id).select_related("case").first()
     return link.case if link else None
+
+
+def deadline_explanations(deadlines: Iterable[Deadline]) -> dict[int, tuple[str, ...]]:
+    """How each due date is counted, on one read of the policies and one of the calendar for all of
+    them (Deadline.explanation() costs two queries a deadline)."""
+    deadlines = list(deadlines)
+    policies = DeadlinePolicy.objects.in_bulk(field_name="kind")
+    counted = [deadline for deadline in deadlines if deadline.kind in policies]
+    if not counted:
+        return {deadline.pk: () for deadline in deadlines}
+
+    def arguments(deadline: Deadline) -> dict:
+        return {
+            "policy": policies[deadline.kind],
+            "start": deadline.start_on,
+            "pauses": deadline.paused_days,
+            "extension_days": deadline.extension_days,
+        }
+
+    calendar = work_calendar(
+        first=min(deadline.start_on for deadline in counted) + timedelta(days=1),
+        last=max(horizon(**arguments(deadline)) for deadline in counted),
+    )
+    explanations = {deadline.pk: () for deadline in deadlines}
+    explanations.update({deadline.pk: count_due(calendar=calendar, **arguments(deadline)).explanation for deadline in counted})
+    return explanations

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, Unit, User
-from cases import permissions
+from cases import permissions, selectors
 from cases.models import (
     FINISHED_STATUSES,
     TRANSITIONS,
@@ -55,20 +55,6 @@ from petitions.services import petition_claim
 # Accepting a petition (the competent unit's decision), which opens or joins a case.
 
 
-def _matter_cases(petition: Petition):
-    """Cases on the same matter: a petitioner in common, the same category and locality; newest first."""
-    petitioner_ids = petition.petitionpetitioner_set.values("petitioner_id")
-    return (
-        Case.objects.filter(
-            category_id=petition.category_id,
-            locality_id=petition.locality_id,
-            petition_links__petition__petitionpetitioner__petitioner_id__in=petitioner_ids,
-        )
-        .distinct()
-        .order_by("-accepted_at", "-id")
-    )
-
-
 def case_open_or_join(*, actor: User, petition: Petition, accepted_on: date) -> tuple[Case | None, str]:
     """The case this accepted petition belongs to, and the petition action it takes.
 
@@ -76,7 +62,7 @@ def case_open_or_join(*, actor: User, petition: Petition, accepted_on: date) -> 
     means the matter is final (三级终结), so no case; otherwise a new case with its handling clock.
     Runs inside petition_accept's transaction, with the petition locked.
     """
-    matter = list(_matter_cases(petition).only("pk", "status"))
+    matter = list(selectors.matter_cases(petition).only("pk", "status"))
     open_case = next((case for case in matter if case.status not in FINISHED_STATUSES), None)
     if open_case is not None:
         case = Case.objects.select_for_update().get(pk=open_case.pk)

@@ -404,6 +404,7 @@ class DeadlineRow:
 
 def _deadline_rows(case: Case, today: date) -> list[DeadlineRow]:
     rows = []
+    explanations = selectors.deadline_explanations(case.deadlines.all())
     for deadline in case.deadlines.all():
         status = deadline.current_status(today)
         rows.append(
@@ -415,7 +416,7 @@ def _deadline_rows(case: Case, today: date) -> list[DeadlineRow]:
                 status=status,
                 status_label=DeadlineStatus(status).label,
                 days_left=(deadline.due_on - today).days if deadline.met_on is None else None,
-                explanation=deadline.explanation(),
+                explanation=explanations[deadline.pk],
             )
         )
     return rows
