@@ -12,7 +12,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from accounts.models import Role, User
-from cases import services
+from cases import selectors, services
 from cases.models import (
     FINISHED_STATUSES,
     TRANSITIONS,
@@ -161,7 +161,7 @@ def test_seeded_cases_show_every_stage_and_follow_the_workflow():
     assert not decided.exclude(from_status=Status.ROUTED).exists()
     # Not accepted again: a case on the same matter (a petitioner in common) had concluded by then.
     for petition in Petition.objects.filter(status=Status.NOT_ACCEPTED_AGAIN):
-        concluded = services._matter_cases(petition).filter(status=S.CONCLUDED)
+        concluded = selectors.matter_cases(petition).filter(status=S.CONCLUDED)
         conclusion = CaseEvent.objects.filter(case__in=concluded, to_status=S.CONCLUDED, at__lte=petition.decided_at)
         assert conclusion.exists(), petition.reg_no
 
