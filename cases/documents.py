@@ -394,11 +394,11 @@ def reexamination_opinion(
 
 # From a case or a petition to the values above: what the case page and the API download.
 #
-# Every value comes from what the application recorded. A document's place for something no model
-# holds (the legal basis of a reply or an opinion; for a non-acceptance the article and the proper
-# channel) is left empty, and the template leaves that sentence out: the recorded reason or opinion
-# text carries it. A reply's or an opinion's text is the facts and the opinion together, so it is
-# printed under one heading.
+# Every value comes from what the application recorded. A document's place for something not
+# recorded (a legal basis left blank; for a non-acceptance the article and the proper channel) is
+# left empty, and the template leaves that sentence out: the recorded reason or opinion text carries
+# it. A reply's or an opinion's text is the facts and the opinion together, so it is printed under
+# one heading.
 
 CASE_DOCUMENTS = ("acceptance", "extension", "reply", "review", "reexamination")
 PETITION_DOCUMENTS = ("not_accepted", "not_accepted_again")
@@ -516,7 +516,7 @@ def _case_context(case: case_models.Case, kind: str) -> DocumentContext:
             facts="",
             opinion=reply.outcome,
             opinion_detail=reply.content,
-            legal_basis="",
+            legal_basis=reply.legal_basis,
             review_body=_county_bureau_name(),
             issued_on=reply.served_on or timezone.localdate(reply.approved_at),
         )
@@ -532,7 +532,7 @@ def _case_context(case: case_models.Case, kind: str) -> DocumentContext:
             facts="",
             opinion=review.outcome,
             opinion_detail=review.content,
-            legal_basis="",
+            legal_basis=review.legal_basis,
             # Re-examination goes to the body above the one that reviewed, outside this county's system.
             reexamination_body=HIGHER_BODY,
             issued_on=review.served_on,
@@ -547,7 +547,7 @@ def _case_context(case: case_models.Case, kind: str) -> DocumentContext:
         facts="",
         opinion=reexamination.outcome,
         opinion_detail=reexamination.content,
-        legal_basis="",
+        legal_basis=reexamination.legal_basis,
         issued_on=reexamination.served_on,
     )
 

@@ -118,7 +118,8 @@ class ExtensionRequestForm(BootstrapMixin, forms.Form):
 
 class ReplyDraftForm(BootstrapMixin, forms.Form):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices, widget=forms.RadioSelect)
-    content = _text(_("Reply"), rows=6, placeholder=_("The facts found and the opinion, with its legal basis"))
+    content = _text(_("Reply"), rows=6, placeholder=_("The facts found and the opinion"))
+    legal_basis = forms.CharField(label=_("Legal basis"), max_length=300, required=False)
 
 
 class ServeForm(BootstrapMixin, forms.Form):
@@ -138,4 +139,5 @@ class AppealRequestForm(BootstrapMixin, forms.Form):
 class AppealDecisionForm(BootstrapMixin, forms.Form):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices, widget=forms.RadioSelect)
     content = _text(_("Opinion"), rows=5)
+    legal_basis = forms.CharField(label=_("Legal basis"), max_length=300, required=False)
     served_on = forms.DateField(label=_("Served on"), widget=DateInput())

@@ -348,6 +348,9 @@ class Reply(models.Model):
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="reply")
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
     content = models.TextField(_("content"))
+    legal_basis = models.CharField(
+        _("legal basis"), max_length=300, blank=True, help_text=_("The laws and articles the opinion rests on; printed in the reply.")
+    )
     status = models.CharField(_("status"), max_length=10, choices=ReplyStatus.choices, default=ReplyStatus.DRAFT)
     drafted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -391,6 +394,9 @@ class Appeal(models.Model):
     reason = models.TextField(_("reason"))
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices, blank=True)
     content = models.TextField(_("opinion"), blank=True)
+    legal_basis = models.CharField(
+        _("legal basis"), max_length=300, blank=True, help_text=_("The laws and articles the opinion rests on; printed in the opinion.")
+    )
     served_on = models.DateField(_("served on"), null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")

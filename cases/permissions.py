@@ -6,6 +6,7 @@ from petitions.permissions import acts_for_unit, require
 
 __all__ = [
     "can_approve",
+    "can_approve_any",
     "can_assign",
     "can_decide_appeal",
     "can_work_on",
@@ -33,6 +34,11 @@ def can_work_on(user: User, case: Case) -> bool:
 def can_approve(user: User, case: Case) -> bool:
     """Plan, extension, reply and closing: the case's lead official, and only them."""
     return case.lead_official_id is not None and user.pk == case.lead_official_id
+
+
+def can_approve_any(user: User) -> bool:
+    """Has an approval inbox: lead officials are leaders (cases.services checks it on assignment)."""
+    return user.is_authenticated and user.has_role(Role.LEADER)
 
 
 def can_decide_appeal(user: User, case: Case) -> bool:

@@ -32,7 +32,7 @@ class ExtensionSerializer(serializers.ModelSerializer):
 class ReplySerializer(serializers.ModelSerializer):
     class Meta:
         model = Reply
-        fields = ["status", "outcome", "served_on", "content", "approved_at"]
+        fields = ["status", "outcome", "served_on", "content", "legal_basis", "approved_at"]
 
 
 class EvaluationSerializer(serializers.ModelSerializer):
@@ -74,7 +74,7 @@ class EventSerializer(serializers.ModelSerializer):
 class AppealSerializer(serializers.ModelSerializer):
     class Meta:
         model = Appeal
-        fields = ["level", "requested_on", "reason", "outcome", "content", "served_on"]
+        fields = ["level", "requested_on", "reason", "outcome", "content", "legal_basis", "served_on"]
 
 
 class HearingSerializer(serializers.ModelSerializer):
@@ -222,6 +222,9 @@ class ExtensionRequestSerializer(serializers.Serializer):
 class ReplyDraftSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Outcome.choices)
     content = serializers.CharField(allow_blank=True, help_text=_("The facts found and the opinion; printed in the reply."))
+    legal_basis = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=300, help_text=_("The laws and articles the opinion rests on.")
+    )
 
 
 class ServeSerializer(serializers.Serializer):
@@ -241,4 +244,7 @@ class AppealRequestSerializer(serializers.Serializer):
 class AppealDecideSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Outcome.choices)
     content = serializers.CharField(allow_blank=True, help_text=_("The facts found and the opinion; printed in the opinion."))
+    legal_basis = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=300, help_text=_("The laws and articles the opinion rests on.")
+    )
     served_on = serializers.DateField()

@@ -386,7 +386,7 @@ def extension_reject(*, actor: User, case: Case, reason: str = "") -> Extension:
     return _extension_decide(actor=actor, case=case, action=CaseAction.EXTENSION_REJECT, status=ExtensionStatus.REJECTED, note=reason)
 
 
-def reply_draft(*, actor: User, case: Case, outcome: str, content: str) -> Reply:
+def reply_draft(*, actor: User, case: Case, outcome: str, content: str, legal_basis: str = "") -> Reply:
     """The team drafts the written reply (a new draft replaces one not yet approved)."""
     permissions.require(permissions.can_work_on(actor, case))
     if outcome not in Outcome.values:
@@ -395,7 +395,14 @@ def reply_draft(*, actor: User, case: Case, outcome: str, content: str) -> Reply
     with transaction.atomic():
         locked = _move(case, actor, CaseAction.REPLY_DRAFT, note=Outcome(outcome).label)
         reply, _created = Reply.objects.update_or_create(
-            case=locked, defaults={"outcome": outcome, "content": content, "status": ReplyStatus.DRAFT, "drafted_by": actor}
+            case=locked,
+            defaults={
+                "outcome": outcome,
+                "content": content,
+                "legal_basis": legal_basis.strip(),
+                "status": ReplyStatus.DRAFT,
+                "drafted_by": actor,
+            },
         )
     return reply
 
@@ -463,7 +470,17 @@ def _appeal_request(
 
 
 def _appeal_decide(
-    *, actor: User, case: Case, level: str, action: str, decision: str, next_window: str | None, outcome: str, content: str, served_on: date
+    *,
+    actor: User,
+    case: Case,
+    level: str,
+    action: str,
+    decision: str,
+    next_window: str | None,
+    outcome: str,
+    content: str,
+    served_on: date,
+    legal_basis: str = "",
 ) -> Appeal:
     permissions.require(permissions.can_decide_appeal(actor, case))
     if outcome not in Outcome.values:
@@ -478,7 +495,8 @@ def _appeal_decide(
                 {"served_on": [_("The opinion cannot be served before it was requested (%(date)s).") % {"date": appeal.requested_on}]}
             )
         appeal.outcome, appeal.content, appeal.served_on, appeal.decided_by = outcome, content, served_on, actor
-        appeal.save(update_fields=["outcome", "content", "served_on", "decided_by"])
+        appeal.legal_basis = legal_basis.strip()
+        appeal.save(update_fields=["outcome", "content", "legal_basis", "served_on", "decided_by"])
         _deadline_meet(locked, decision, served_on)
         if next_window:
             _deadline_open(locked, next_window, served_on)
@@ -500,7 +518,7 @@ def review_request(*, actor: User, case: Case, requested_on: date, reason: str) 
     )
 
 
-def review_decide(*, actor: User, case: Case, outcome: str, content: str, served_on: date) -> Appeal:
+def review_decide(*, actor: User, case: Case, outcome: str, content: str, served_on: date, legal_basis: str = "") -> Appeal:
     """The county's review opinion; serving it opens the 30-day window for re-examination."""
     return _appeal_decide(
         actor=actor,
@@ -512,6 +530,7 @@ def review_decide(*, actor: User, case: Case, outcome: str, content: str, served
         outcome=outcome,
         content=content,
         served_on=served_on,
+        legal_basis=legal_basis,
     )
 
 
@@ -529,7 +548,7 @@ def reexamination_request(*, actor: User, case: Case, requested_on: date, reason
     )
 
 
-def reexamination_decide(*, actor: User, case: Case, outcome: str, content: str, served_on: date) -> Appeal:
+def reexamination_decide(*, actor: User, case: Case, outcome: str, content: str, served_on: date, legal_basis: str = "") -> Appeal:
     """The re-examination opinion concludes the matter (三级终结): the same matter is not accepted again."""
     return _appeal_decide(
         actor=actor,
@@ -541,6 +560,7 @@ def reexamination_decide(*, actor: User, case: Case, outcome: str, content: str,
         outcome=outcome,
         content=content,
         served_on=served_on,
+        legal_basis=legal_basis,
     )
 
 

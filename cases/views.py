@@ -378,7 +378,7 @@ def _filter_form(request: HttpRequest):
 @login_required
 def approval_inbox(request: HttpRequest) -> HttpResponse:
     """What awaits the lead official's decision, nearest handling deadline first; only leaders lead cases."""
-    permissions.require(request.user.has_role(Role.LEADER))
+    permissions.require(permissions.can_approve_any(request.user))
     cases = selectors.approval_inbox(user=request.user)
     page = LargeTablePaginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "cases/approvals.html", {"page": page, "today": timezone.localdate()})

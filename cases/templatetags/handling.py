@@ -5,8 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role
-from cases import documents, selectors
+from cases import documents, permissions, selectors
 from cases.models import HANDLING_STATUSES, Case
 
 register = template.Library()
@@ -60,7 +59,7 @@ def badge_class(state: str) -> str:
 @register.simple_tag
 def approvals_waiting(user) -> int | None:
     """How many decisions await this leader (one count query); None for those who approve nothing."""
-    if not user.is_authenticated or not user.has_role(Role.LEADER):
+    if not permissions.can_approve_any(user):
         return None
     return selectors.approval_inbox(user=user).count()
 

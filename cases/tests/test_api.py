@@ -132,7 +132,13 @@ ENDPOINTS = [
         changed=lambda data: data["extension"]["status"],
     ),
     Endpoint(
-        "reply", "in_progress", "handler_a", "leader_a", CaseStatus.REPLY_DRAFTED, lambda p: {"outcome": "support", "content": "支持"}
+        "reply",
+        "in_progress",
+        "handler_a",
+        "leader_a",
+        CaseStatus.REPLY_DRAFTED,
+        lambda p: {"outcome": "support", "content": "支持", "legal_basis": "《保障农民工工资支付条例》第十五条"},
+        changed=lambda data: data["reply"]["legal_basis"] == "《保障农民工工资支付条例》第十五条",
     ),
     Endpoint("reply/approve", "reply_drafted", "leader_a", "handler_a", CaseStatus.REPLY_APPROVED),
     Endpoint("reply/serve", "reply_approved", "handler_a", "leader_a", CaseStatus.REPLIED, lambda p: {"served_on": str(TODAY())}),

@@ -10,6 +10,7 @@ from pypdf import PdfReader
 from rest_framework.test import APIClient
 
 from cases import documents, services
+from cases.models import Case
 from petitions import services as petition_services
 from tests.factories import make_case, make_id_number, make_petition
 
@@ -149,6 +150,17 @@ def test_reply_prints_the_recorded_text_under_one_heading_and_no_empty_legal_bas
         assert expected in text, expected
     assert "三、" not in text
     assert "符合的规定" not in text
+
+
+def test_reply_and_opinions_print_the_recorded_legal_basis(county):
+    case = make_case(county, state="reply_drafted")
+    basis = "《保障农民工工资支付条例》第十五条"
+    services.reply_draft(actor=county.handler_a, case=case, outcome="support", content="支持诉求", legal_basis=basis)
+    services.reply_approve(actor=county.leader_a, case=Case.objects.get(pk=case.pk))
+
+    text = text_of(documents.case_document_pdf(case=case, kind="reply")[1])
+
+    assert f"符合{basis}的规定，本机关予以支持" in text
 
 
 def test_an_approved_reply_not_yet_served_is_dated_by_its_approval(county):

@@ -143,8 +143,8 @@ ACTION_TESTS = {
         "state": "in_progress",
         "allowed": "handler_a",
         "refused": "leader_a",
-        "data": lambda p: {"outcome": "support", "content": "支持诉求"},
-        "check": lambda p, case: case.status == CaseStatus.REPLY_DRAFTED and case.reply.outcome == "support",
+        "data": lambda p: {"outcome": "support", "content": "支持诉求", "legal_basis": "《保障农民工工资支付条例》第十五条"},
+        "check": lambda p, case: case.status == CaseStatus.REPLY_DRAFTED and case.reply.legal_basis == "《保障农民工工资支付条例》第十五条",
     },
     "reply_approve": {
         "state": "reply_drafted",
