@@ -349,7 +349,11 @@ class Reply(models.Model):
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
     content = models.TextField(_("content"))
     legal_basis = models.CharField(
-        _("legal basis"), max_length=300, blank=True, help_text=_("The laws and articles the opinion rests on; printed in the reply.")
+        _("legal basis"),
+        max_length=300,
+        blank=True,
+        db_default="",
+        help_text=_("The laws and articles the opinion rests on; printed in the reply."),
     )
     status = models.CharField(_("status"), max_length=10, choices=ReplyStatus.choices, default=ReplyStatus.DRAFT)
     drafted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -395,7 +399,11 @@ class Appeal(models.Model):
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices, blank=True)
     content = models.TextField(_("opinion"), blank=True)
     legal_basis = models.CharField(
-        _("legal basis"), max_length=300, blank=True, help_text=_("The laws and articles the opinion rests on; printed in the opinion.")
+        _("legal basis"),
+        max_length=300,
+        blank=True,
+        db_default="",
+        help_text=_("The laws and articles the opinion rests on; printed in the opinion."),
     )
     served_on = models.DateField(_("served on"), null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
