@@ -229,7 +229,9 @@ def petition_register(
     with transaction.atomic():
         # One order for every clerk, so two registrations of the same people cannot deadlock.
         in_lock_order = sorted(petitioners, key=lambda person: (person.key.id_number_hash, person.name, person.key.phone_hash))
-        people = [(_petitioner_save(person), person.is_representative) for person in in_lock_order]
+        saved = {id(person): _petitioner_save(person) for person in in_lock_order}
+        # Linked in the order the clerk entered them: the first named comes first on every page and notice.
+        people = [(saved[id(person)], person.is_representative) for person in petitioners]
         if repeat_of is None and detect_repeat:
             repeat_of = repeat_candidates(
                 keys=[person.key for person in petitioners], category_id=category.pk, locality_id=locality.pk, received_at=received_at

@@ -68,6 +68,15 @@ def register(county, **overrides) -> Petition:
     return services.petition_register(**arguments)
 
 
+def test_petitioners_keep_the_order_the_clerk_entered(county):
+    names = ["赵六", "王五", "钱七", "孙八", "李四", "周九"]
+
+    petition = register(county, petitioners=[person(name) for name in names])
+
+    linked = petition.petitionpetitioner_set.order_by("id").values_list("petitioner__name", flat=True)
+    assert list(linked) == names
+
+
 def png_bytes() -> bytes:
     """A real 1×1 PNG."""
 
