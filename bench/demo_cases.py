@@ -62,7 +62,7 @@ from cases.models import (
     ReplyStatus,
 )
 from petitions.calendar import count_due, horizon, work_calendar
-from petitions.models import Action, DeadlineKind, DeadlinePolicy, Status
+from petitions.models import Action, DeadlineKind, DeadlinePolicy, Petition, Status
 
 # Asia/Shanghai has had no daylight saving since 1991: a fixed offset is exact and fast.
 SHANGHAI = dt_timezone(timedelta(hours=8))
@@ -235,7 +235,7 @@ class DemoCases:
         self.next_case_id = 0
         self.report = CaseReport()
         self.missing = {*LABELS, Status.NOT_ACCEPTED_AGAIN}
-        self.leaders: dict[int, list[User]] = {}
+        self.leaders: dict[int, list[int]] = {}
         self.handlers: dict[int, list[int]] = {}
         self.supervisors: list[int] = []
         self.names: dict[int, str] = {}
@@ -299,6 +299,15 @@ class DemoCases:
                 continue
             self.case_by_petition[petition_id] = record
             self._link((category_id, locality_id, petitioner_id), record, linked_at.timestamp())
+        # Stages the stored cases show already need no steering.
+        self.missing -= set(Case.objects.values_list("status", flat=True).distinct())
+        in_progress = Extension.objects.filter(case__status=S.IN_PROGRESS)
+        if in_progress.filter(status=ExtensionStatus.REQUESTED).exists():
+            self.missing.discard(EXTENSION_REQUESTED)
+        if in_progress.filter(status=ExtensionStatus.APPROVED).exists():
+            self.missing.discard(EXTENSION_APPROVED)
+        if Petition.objects.filter(status=Status.NOT_ACCEPTED_AGAIN).exists():
+            self.missing.discard(Status.NOT_ACCEPTED_AGAIN)
 
     # --- what the petition generator asks ------------------------------------------------
 
