@@ -185,6 +185,9 @@ class CaseEvent(models.Model):
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["case", "at", "id"], name="case_event_timeline")]
 
+    def __str__(self) -> str:
+        return str(self.get_action_display())
+
 
 class PlanStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")

@@ -240,7 +240,7 @@ def _team_check(*, lead_official: User, lead_unit: Unit, supporting_units, stabi
     outsiders = [str(member) for member in members if member.unit_id not in team_units]
     if outsiders:
         errors["members"] = [
-            _("%(names)s do not belong to a unit of the team (lead, supporting or stability unit).") % {"names": _("、").join(outsiders)}
+            _("%(names)s do not belong to a unit of the team (lead, supporting or stability unit).") % {"names": _(", ").join(outsiders)}
         ]
     if errors:
         raise ValidationError(errors)
@@ -254,7 +254,8 @@ def case_lead_change(*, actor: User, case: Case, lead_official: User, reason: st
         raise ValidationError({"lead_official": [_("The lead official must be a leader.")]})
     with transaction.atomic():
         previous = case.lead_official
-        locked = _move(case, actor, CaseAction.LEAD_CHANGE, note=f"{previous} → {lead_official}: {reason}")
+        note = _("%(previous)s → %(new)s: %(reason)s") % {"previous": previous, "new": lead_official, "reason": reason}
+        locked = _move(case, actor, CaseAction.LEAD_CHANGE, note=note)
         locked.lead_official = lead_official
         locked.save(update_fields=["lead_official"])
     return locked
@@ -314,7 +315,10 @@ def hearing_add(
     if end_on < held_on:
         raise ValidationError({"end_on": [_("The hearing cannot end before it starts.")]})
     with transaction.atomic():
-        locked = _move(case, actor, CaseAction.HEARING, note=f"{held_on}–{end_on} {venue}".strip())
+        note = _("%(start)s to %(end)s") % {"start": held_on, "end": end_on}
+        if venue:
+            note = _("%(start)s to %(end)s, %(venue)s") % {"start": held_on, "end": end_on, "venue": venue}
+        locked = _move(case, actor, CaseAction.HEARING, note=note)
         hearing = Hearing.objects.create(
             case=locked, held_on=held_on, end_on=end_on, venue=venue, participants=participants, outcome=outcome, recorded_by=actor
         )
@@ -350,7 +354,7 @@ def extension_request(*, actor: User, case: Case, days: int, reason: str) -> Ext
     if not 1 <= days <= cap:
         raise ValidationError({"days": [_("An extension is between 1 and %(max)d days.") % {"max": cap}]})
     with transaction.atomic():
-        locked = _move(case, actor, CaseAction.EXTENSION_REQUEST, note=f"{days}: {reason}")
+        locked = _move(case, actor, CaseAction.EXTENSION_REQUEST, note=_("%(days)d days: %(reason)s") % {"days": days, "reason": reason})
         if Extension.objects.filter(case=locked).exists():
             raise ValidationError({"days": [_("This case has already had its one extension request.")]})
         return Extension.objects.create(case=locked, days=days, reason=reason, requested_by=actor)

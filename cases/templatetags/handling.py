@@ -4,6 +4,7 @@ from django import template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cases import documents, permissions, selectors
 from cases.models import HANDLING_STATUSES, Case
@@ -16,8 +17,8 @@ DOCUMENT_TITLES = {
     "not_accepted_again": _("Notice that the matter is not accepted again"),
     "extension": _("Extension notice"),
     "reply": _("Reply (written opinion)"),
-    "review": _("Review opinion"),
-    "reexamination": _("Re-examination opinion"),
+    "review": pgettext_lazy("document", "Review opinion"),
+    "reexamination": pgettext_lazy("document", "Re-examination opinion"),
 }
 
 # One colour per kind of state, for every status on the case pages (case, plan, deadline, extension,
