@@ -222,6 +222,12 @@ class DeadlineStatus(models.TextChoices):
     OPEN = "open", _("Open")
     MET = "met", _("Met")
     OVERDUE = "overdue", _("Overdue")
+    LAPSED = "lapsed", _("Lapsed unused")
+
+
+# The petitioner's own windows for asking a review or re-examination: the unit owes nothing on them,
+# so one that passes unused has lapsed, it is not overdue (and no one is reminded of it).
+PETITIONER_WINDOWS = frozenset({DeadlineKind.REVIEW_REQUEST, DeadlineKind.REEXAMINATION_REQUEST})
 
 
 class Deadline(models.Model):
@@ -245,9 +251,10 @@ class Deadline(models.Model):
         indexes = [models.Index(fields=["status", "due_on"], name="deadline_status_due")]
 
     def current_status(self, today: date) -> str:
-        """Stored status, except that an open deadline past its due date reads as overdue."""
+        """Stored status, except that an open deadline past its due date reads as overdue, or as
+        lapsed if it was the petitioner's window."""
         if self.status == DeadlineStatus.OPEN and self.due_on < today:
-            return DeadlineStatus.OVERDUE
+            return DeadlineStatus.LAPSED if self.kind in PETITIONER_WINDOWS else DeadlineStatus.OVERDUE
         return self.status
 
     def explanation(self) -> tuple[str, ...]:

@@ -50,7 +50,8 @@ def _window_open(kind: str) -> Callable[[Case], bool]:
     """A review or re-examination request is recorded only while its window is on the case and not used."""
 
     def check(case: Case) -> bool:
-        return any(deadline.kind == kind and deadline.status == DeadlineStatus.OPEN for deadline in case.deadlines.all())
+        today = timezone.localdate()
+        return any(deadline.kind == kind and deadline.current_status(today) == DeadlineStatus.OPEN for deadline in case.deadlines.all())
 
     return check
 

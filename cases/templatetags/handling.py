@@ -46,6 +46,7 @@ BADGE_CLASSES = {
     "open": "text-bg-info",
     "met": "text-bg-success",
     "overdue": "text-bg-danger",
+    "lapsed": "text-bg-secondary",
     "satisfied": "text-bg-success",
     "basically_satisfied": "text-bg-info",
     "dissatisfied": "text-bg-danger",

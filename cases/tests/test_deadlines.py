@@ -387,3 +387,26 @@ def test_load_holidays_refuses_an_unknown_user(national_day_missing):
     with pytest.raises(CommandError, match="nobody"):
         call_command("load_holidays", year=[2026], by="nobody", stdout=StringIO())
     assert not CalendarDay.objects.filter(date=date(2026, 10, 1)).exists()
+
+
+# The petitioner's windows: unused, they lapse; the unit is not late on them.
+
+
+def test_an_unused_review_window_lapses_rather_than_falling_overdue(client, county):
+    with frozen_at(date(2026, 9, 1)):
+        case = make_case(county, state="replied", accepted_on=date(2026, 8, 3))
+    window = Deadline.objects.get(case=case, kind=DeadlineKind.REVIEW_REQUEST)
+    assert window.due_on == date(2026, 10, 8), "30 days from 1 September end on 1 October, in the holiday: the next working day"
+
+    assert window.current_status(date(2026, 10, 8)) == DeadlineStatus.OPEN
+    assert window.current_status(date(2026, 10, 9)) == DeadlineStatus.LAPSED
+    assert Deadline(kind=DeadlineKind.HANDLING, due_on=date(2026, 10, 8)).current_status(date(2026, 10, 9)) == DeadlineStatus.OVERDUE
+
+    client.force_login(county.handler_a)
+    with frozen_at(date(2026, 10, 8)):
+        assert b'action="/cases/%d/review/"' % case.pk in client.get(reverse("case-detail", args=[case.pk])).content
+    with frozen_at(date(2026, 10, 9)):
+        page = client.get(reverse("case-detail", args=[case.pk])).content
+        detail = client.get(f"/api/v1/cases/{case.pk}/").json()
+    assert b'action="/cases/%d/review/"' % case.pk not in page, "a lapsed window is not offered"
+    assert {deadline["kind"]: deadline["status"] for deadline in detail["deadlines"]}["review_request"] == "lapsed"
