@@ -15,7 +15,7 @@ from accounts.models import Unit, User
 from accounts.selectors import visible_unit_ids
 from petitions.calendar import DueDate, due_date
 from petitions.identity import lookup_hash
-from petitions.models import Action, Attachment, Category, Channel, DeadlineKind, Petition, Petitioner, PetitionEvent, Status
+from petitions.models import Action, Attachment, CalendarYear, Category, Channel, DeadlineKind, Petition, Petitioner, PetitionEvent, Status
 
 # Petitions still waiting for the decision, whose decision deadline runs.
 OPEN_STATUSES = (Status.REGISTERED, Status.ROUTED)
@@ -183,3 +183,16 @@ def decision_deadline(*, petition: Petition, events: Sequence[PetitionEvent]) ->
         return None
     routed_at = max((event.at for event in events if event.action == Action.ROUTE), default=None)
     return due_date(kind=DeadlineKind.DECISION, start=decision_starts_on(petition=petition, routed_at=routed_at))
+
+
+# How far ahead the calendar must be entered: the longest step (60 days, plus an extension of 30 and
+# the rest-day moves) counted from today.
+CALENDAR_LOOKAHEAD_DAYS = 120
+
+
+def calendar_years_incomplete(*, today: date) -> list[int]:
+    """The years that deadlines counted from today can reach whose holiday schedule is not entered:
+    until an administrator enters it, they count weekends only."""
+    years = sorted({today.year, (today + timedelta(days=CALENDAR_LOOKAHEAD_DAYS)).year})
+    complete = set(CalendarYear.objects.filter(year__in=years, complete=True).values_list("year", flat=True))
+    return [year for year in years if year not in complete]

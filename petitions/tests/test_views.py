@@ -4,6 +4,7 @@ Refused requests must change nothing, so each of them compares `db_state()` befo
 """
 
 from datetime import UTC, date, datetime, timedelta
+from unittest import mock
 
 import pytest
 from django.contrib.messages import get_messages
@@ -12,8 +13,9 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from petitions.models import Attachment, PersonalDataReveal, Petition, PetitionPetitioner, Status
-from tests.factories import PASSWORD, category, make_id_number, make_petition
+from petitions import selectors
+from petitions.models import Attachment, CalendarYear, PersonalDataReveal, Petition, PetitionPetitioner, Status
+from tests.factories import PASSWORD, category, make_id_number, make_petition, make_user
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 200
 PDF = b"%PDF-1.4\n" + b"0" * 200
@@ -793,3 +795,36 @@ def test_reveal_refused_role_other_unit_and_anonymous_change_nothing(client, cou
 
 def test_reveal_needs_post(client, county, petition_a):
     assert login(client, county.clerk_a).get(reverse("petitioner-reveal", args=[petition_a.petitioners.get().pk])).status_code == 405
+
+
+# The warning to administrators about a holiday schedule not yet entered.
+
+
+@pytest.mark.parametrize(
+    ("today", "expected"),
+    [
+        pytest.param(date(2026, 6, 1), [], id="June 2026: 2026 is entered and deadlines stay inside it"),
+        pytest.param(date(2026, 12, 1), [2027], id="December 2026: deadlines reach into 2027, not entered"),
+        pytest.param(date(2027, 3, 1), [2027], id="2027 itself"),
+    ],
+)
+def test_calendar_years_incomplete(today, expected, db):
+    assert selectors.calendar_years_incomplete(today=today) == expected
+
+
+def test_administrators_are_warned_of_a_year_not_entered_and_others_are_not(client, county):
+    CalendarYear.objects.filter(year=2027).delete()
+    staff = make_user(unit=county.bureau, roles=["admin"], username="staff_admin")
+    staff.is_staff = staff.is_superuser = True
+    staff.save()
+    with mock.patch("django.utils.timezone.now", return_value=datetime(2026, 12, 1, 2, 0, tzinfo=UTC)):
+        for user, warned in [(county.admin, True), (staff, True), (county.clerk_a, False), (county.supervisor, False)]:
+            login(client, user)
+            page = client.get(reverse("home")).content.decode()
+            assert ('id="calendar-warning"' in page) is warned, user.username
+            assert ("2027" in page) is warned, user.username
+        login(client, staff)
+        admin_index = client.get(reverse("admin:index")).content.decode()
+        assert 'id="calendar-warning"' in admin_index and reverse("admin:petitions_calendarday_changelist") in admin_index
+        CalendarYear.objects.create(year=2027, complete=True)
+        assert 'id="calendar-warning"' not in client.get(reverse("home")).content.decode()
