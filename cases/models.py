@@ -131,6 +131,12 @@ class Case(models.Model):
             models.Index(fields=["accepting_unit", "-accepted_at"], name="case_accepting_unit"),
             models.Index(fields=["status", "handling_due"], name="case_status_due"),
             models.Index(fields=["lead_official", "status"], name="case_lead_official"),
+            # The list's orderings, so a page's keys are read from an index, not sorted from all cases.
+            models.Index(fields=["-accepted_at", "-id"], name="case_accepted"),
+            models.Index(fields=["handling_due", "id"], name="case_handling_due"),
+            # The "overdue" filter's second half (served after the due date) compares two columns; no
+            # other index can answer it.
+            models.Index(fields=["handling_due"], condition=Q(handling_met_on__gt=models.F("handling_due")), name="case_served_late"),
         ]
 
     def __str__(self) -> str:
