@@ -1,9 +1,32 @@
 from django.core.paginator import Paginator
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import F, Lookup, QuerySet
 from rest_framework.pagination import PageNumberPagination
 
 PRIMARY_KEY_ORDERINGS = {"pk", "-pk", "id", "-id"}
+
+
+class InArray(Lookup):
+    """`field IN (subquery)`, written `field = ANY(ARRAY(subquery))` on PostgreSQL.
+
+    There the subquery runs once, before the outer query, and its result is a list of values the
+    outer query can look up in an index. As a plain `IN`, the planner may instead join the whole
+    table first and keep the filter for last, which it does when the query joins more tables than
+    join_collapse_limit (the case list joins nine); or, inside an OR, scan the table and probe each
+    row (the case scope). Used as `InArray(F("pk"), keys)`, in filter() or in a Q.
+    """
+
+    lookup_name = "in_array"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} IN {rhs}", [*lhs_params, *rhs_params]
+
+    def as_postgresql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY(ARRAY{rhs})", [*lhs_params, *rhs_params]
 
 
 class LargeTablePaginator(Paginator):
@@ -30,7 +53,7 @@ class LargeTablePaginator(Paginator):
             keys = rows.reverse().values("pk")[self.count - top : self.count - bottom]
         else:
             keys = rows.values("pk")[bottom:top]
-        return self._get_page(rows.filter(pk__in=keys), number, self)
+        return self._get_page(rows.filter(InArray(F("pk"), keys)), number, self)
 
 
 class StandardPagination(PageNumberPagination):
