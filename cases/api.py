@@ -6,7 +6,7 @@ shape, call one service, answer with the case as it now is. Errors raised by ser
 config.api_errors (ValidationError 400, PermissionDenied 403, TransitionNotAllowed 409).
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpResponse
@@ -50,14 +50,10 @@ REFUSALS = {
 CONFLICT = {409: OpenApiResponse(description="Not possible from the case's current status, or someone acted first.")}
 
 
-def _output_context(cases: Iterable[Case], **context) -> dict:
-    deadlines = [deadline for case in cases for deadline in case.deadlines.all()]
-    return {**context, "today": timezone.localdate(), "explanations": selectors.deadline_explanations(deadlines)}
-
-
 def _case_response(request, pk: int) -> Response:
     case = selectors.case_get(user=request.user, pk=pk)
-    return Response(CaseDetailSerializer(case, context=_output_context([case], request=request)).data)
+    context = {"request": request, "today": timezone.localdate(), "explanations": selectors.deadline_explanations(case.deadlines.all())}
+    return Response(CaseDetailSerializer(case, context=context).data)
 
 
 def _petition_numbers() -> QuerySet[CasePetition]:
@@ -89,7 +85,7 @@ class CaseListApi(ListAPIView):
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        serializer = self.get_serializer(page, many=True, context=_output_context(page, **self.get_serializer_context()))
+        serializer = self.get_serializer(page, many=True, context={**self.get_serializer_context(), "today": timezone.localdate()})
         return self.get_paginated_response(serializer.data)
 
     @extend_schema(
@@ -101,7 +97,7 @@ class CaseListApi(ListAPIView):
             "Cases you may see, newest accepted first. `unit` matches the accepting unit or any unit of the team; "
             "`category` a category or its children; `overdue` as the case's `overdue`; `due_before` the handling due "
             "date (inclusive); `due_within` days from today, past due included; `mine` the cases you lead or are a "
-            "member of. Events are in the detail only."
+            "member of. Events, and how each deadline is counted (`explanation`), are in the detail only."
         ),
     )
     def get(self, request, *args, **kwargs):

@@ -4,7 +4,10 @@ The rules themselves (who, which state, which dates, the extension cap, the team
 cases.services; the input field names are the services' keyword arguments.
 """
 
+from operator import attrgetter
+
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -42,20 +45,31 @@ class EvaluationSerializer(serializers.ModelSerializer):
 
 
 class DeadlineSerializer(serializers.ModelSerializer):
+    """A deadline as the case list shows it; the case detail adds how its due date is counted."""
+
     status = serializers.SerializerMethodField(help_text=_("`open`, `met` or `overdue`: an open deadline past its due date reads overdue."))
-    explanation = serializers.SerializerMethodField(help_text=_("How the due date is counted, one sentence per step."))
 
     class Meta:
         model = Deadline
-        fields = ["kind", "start_on", "due_on", "status", "met_on", "paused_days", "extension_days", "explanation"]
+        # No explanation in the list: counting it reads the policies and the calendar.
+        fields = ["kind", "start_on", "due_on", "status", "met_on", "paused_days", "extension_days"]
 
     @extend_schema_field(serializers.ChoiceField(choices=DeadlineStatus.choices))
     def get_status(self, deadline: Deadline) -> str:
         return deadline.current_status(self.context.get("today") or timezone.localdate())
 
+
+class DeadlineDetailSerializer(DeadlineSerializer):
+    """A deadline with how its due date is counted, as the case detail shows it."""
+
+    explanation = serializers.SerializerMethodField(help_text=_("How the due date is counted, one sentence per step."))
+
+    class Meta(DeadlineSerializer.Meta):
+        fields = [*DeadlineSerializer.Meta.fields, "explanation"]
+
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_explanation(self, deadline: Deadline) -> list[str]:
-        # The view counts the page's deadlines on one calendar (cases.api); alone, a deadline recounts itself.
+        # The view counts the case's deadlines on one calendar (cases.api); alone, a deadline recounts itself.
         explanations = self.context.get("explanations")
         if explanations is not None:
             return list(explanations[deadline.pk])
@@ -89,9 +103,9 @@ class CaseSerializer(serializers.ModelSerializer):
     reg_no = serializers.SerializerMethodField(help_text=_("Registration number of the petition that opened the case."))
     petitions = serializers.SerializerMethodField(help_text=_("Ids of the case's petitions, the first one first."))
     plan = serializers.SerializerMethodField(help_text=_("The latest version; null before a plan is submitted."))
-    extension = serializers.SerializerMethodField(help_text=_("Null unless an extension was requested."))
-    reply = serializers.SerializerMethodField(help_text=_("Null until a reply is drafted."))
-    evaluation = serializers.SerializerMethodField(help_text=_("Null until the petitioner's rating is recorded."))
+    extension = ExtensionSerializer(read_only=True, allow_null=True, help_text=_("Null unless an extension was requested."))
+    reply = ReplySerializer(read_only=True, allow_null=True, help_text=_("Null until a reply is drafted."))
+    evaluation = EvaluationSerializer(read_only=True, allow_null=True, help_text=_("Null until the petitioner's rating is recorded."))
     deadlines = DeadlineSerializer(many=True, read_only=True)
     overdue = serializers.SerializerMethodField(help_text=_("Handling past its (extended) due date unserved, or served late."))
 
@@ -132,25 +146,15 @@ class CaseSerializer(serializers.ModelSerializer):
     def get_petitions(self, case: Case) -> list[int]:
         return [link.petition_id for link in self._links(case)]
 
+    @cached_property
+    def _plan_serializer(self) -> PlanSerializer:
+        """One for the whole list (a list shares this serializer): building one per row costs more than the rows."""
+        return PlanSerializer(context=self.context)
+
     @extend_schema_field(PlanSerializer(allow_null=True))
     def get_plan(self, case: Case):
-        plans = list(case.plans.all())
-        return PlanSerializer(max(plans, key=lambda plan: plan.version)).data if plans else None
-
-    @extend_schema_field(ExtensionSerializer(allow_null=True))
-    def get_extension(self, case: Case):
-        extension = getattr(case, "extension", None)
-        return ExtensionSerializer(extension).data if extension else None
-
-    @extend_schema_field(ReplySerializer(allow_null=True))
-    def get_reply(self, case: Case):
-        reply = getattr(case, "reply", None)
-        return ReplySerializer(reply).data if reply else None
-
-    @extend_schema_field(EvaluationSerializer(allow_null=True))
-    def get_evaluation(self, case: Case):
-        evaluation = getattr(case, "evaluation", None)
-        return EvaluationSerializer(evaluation).data if evaluation else None
+        latest = max(case.plans.all(), key=attrgetter("version"), default=None)
+        return self._plan_serializer.to_representation(latest) if latest else None
 
     def get_overdue(self, case: Case) -> bool:
         return case.is_overdue(self.context.get("today") or timezone.localdate())
@@ -159,6 +163,7 @@ class CaseSerializer(serializers.ModelSerializer):
 class CaseDetailSerializer(CaseSerializer):
     """The case with its timeline, appeals, hearings and the documents it can print."""
 
+    deadlines = DeadlineDetailSerializer(many=True, read_only=True)
     appeals = AppealSerializer(many=True, read_only=True)
     hearings = HearingSerializer(many=True, read_only=True)
     documents = serializers.SerializerMethodField(help_text=_("Kinds downloadable at `documents/{kind}.pdf` in the case's current state."))

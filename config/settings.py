@@ -197,6 +197,8 @@ SPECTACULAR_SETTINGS = {
         "ExtensionStatusEnum": "cases.models.ExtensionStatus",
         "ReplyStatusEnum": "cases.models.ReplyStatus",
         "DeadlineStatusEnum": "cases.models.DeadlineStatus",
+        # The case list and detail have their own deadline components; their `kind` is one set.
+        "DeadlineKindEnum": "petitions.models.DeadlineKind",
     },
 }
 
