@@ -490,7 +490,7 @@ def test_detail_query_count_does_not_grow_with_the_timeline(api, people, django_
     as_user(api, people.supervisor)
 
     for case in (short, long):
-        with django_assert_max_num_queries(25):
+        with django_assert_max_num_queries(17):
             assert api.get(f"/api/v1/cases/{case.pk}/").status_code == 200
 
 

@@ -6,6 +6,7 @@ from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from accounts.models import User
 from cases import selectors, services
 from cases.models import Case
 from petitions import services as petition_services
@@ -48,6 +49,20 @@ def test_case_get_is_404_outside_scope(county, cases):
     assert selectors.case_get(user=county.handler_a, pk=own.pk) == own
     with pytest.raises(Http404):
         selectors.case_get(user=county.handler_a, pk=other.pk)
+
+
+def test_case_get_reads_the_cases_units_and_the_users_unit_without_more_queries(county, cases):
+    own, _other = cases
+    stored = Case.objects.select_related("locality", "accepting_unit", "lead_unit").get(pk=own.pk)
+    user = User.objects.get(pk=county.handler_a.pk)  # its unit not read yet
+
+    case = selectors.case_get(user=user, pk=own.pk)
+
+    with CaptureQueriesContext(connection) as captured:
+        names = [case.locality.name, case.accepting_unit.name, case.lead_unit.name, user.unit.name]
+    assert len(captured) == 0
+    assert names == [stored.locality.name, stored.accepting_unit.name, stored.lead_unit.name, county.handler_a.unit.name]
+    assert case.stability_unit is None and case.stability_unit_id is None
 
 
 def test_filters(county, cases):

@@ -710,7 +710,7 @@ def test_case_page_query_count_does_not_grow_with_events_or_notes(client, people
     assert CaseEvent.objects.filter(case=case).count() >= few_events + 18
     assert ProgressNote.objects.filter(case=case).count() == 20
     assert count_queries(case.pk) == few
-    assert few <= 25
+    assert few <= 22
 
 
 # --- documents --------------------------------------------------------------------------------
