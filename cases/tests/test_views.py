@@ -610,6 +610,7 @@ def test_case_page_shows_the_case(client, people):
         "plan_approve",
         "progress",
     ]
+    assert "Plan approved" in html and "Plan submitted → In progress" in html  # the timeline's labels
 
 
 def test_case_page_of_an_overdue_case_says_so(client, people):
