@@ -364,6 +364,7 @@ def _filter_form(request: HttpRequest):
     for field in form.fields.values():
         if isinstance(field.widget, django_forms.Select):
             field.widget.attrs["class"] = "form-select form-select-sm"
+            field.widget.template_name = "cases/_filter_select.html"
             choices = list(field.widget.choices)
             if choices and choices[0][0] in ("", "unknown"):  # one look for "any" in every select
                 field.widget.choices = [(choices[0][0], "—"), *choices[1:]]
