@@ -56,6 +56,13 @@ def _window_open(kind: str) -> Callable[[Case], bool]:
     return check
 
 
+def _render_options_inline(form: django_forms.Form) -> None:
+    """Selects render their options in one template (cases/_select.html), not one include per option."""
+    for field in form.fields.values():
+        if isinstance(field.widget, django_forms.Select):
+            field.widget.template_name = "cases/_select.html"
+
+
 @dataclass(frozen=True)
 class CaseActionPage:
     """One action of the case page: its form, who may take it (cases.permissions), the workflow step
@@ -80,7 +87,9 @@ class CaseActionPage:
 
     def make_form(self, data=None) -> django_forms.Form:
         """Field ids carry the action's name: several forms on one page share field names."""
-        return self.form(data, auto_id=f"id_{self.name}_%s")
+        form = self.form(data, auto_id=f"id_{self.name}_%s")
+        _render_options_inline(form)
+        return form
 
 
 ACTIONS: dict[str, CaseActionPage] = {
@@ -364,12 +373,12 @@ def _filter_form(request: HttpRequest):
     for field in form.fields.values():
         if isinstance(field.widget, django_forms.Select):
             field.widget.attrs["class"] = "form-select form-select-sm"
-            field.widget.template_name = "cases/_filter_select.html"
             choices = list(field.widget.choices)
             if choices and choices[0][0] in ("", "unknown"):  # one look for "any" in every select
                 field.widget.choices = [(choices[0][0], "—"), *choices[1:]]
         else:
             field.widget.attrs["class"] = "form-control form-control-sm"
+    _render_options_inline(form)
     # The navbar shows the user's unit; take it from the list just read instead of one more query.
     units_by_id = {unit.pk: unit for unit in units}
     if request.user.unit_id in units_by_id:
