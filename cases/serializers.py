@@ -47,7 +47,12 @@ class EvaluationSerializer(serializers.ModelSerializer):
 class DeadlineSerializer(serializers.ModelSerializer):
     """A deadline as the case list shows it; the case detail adds how its due date is counted."""
 
-    status = serializers.SerializerMethodField(help_text=_("`open`, `met` or `overdue`: an open deadline past its due date reads overdue."))
+    status = serializers.SerializerMethodField(
+        help_text=_(
+            "`open`, `met`, `overdue` or `lapsed`: an open deadline past its due date reads overdue, or lapsed if it was "
+            "the petitioner's window to ask for review or re-examination."
+        )
+    )
 
     class Meta:
         model = Deadline
