@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import ClassVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -450,14 +451,24 @@ def _issued_reply(case: case_models.Case) -> case_models.Reply | None:
     return case_models.Reply.objects.filter(case=case, status__in=issued).first()
 
 
+def _one_to_one(case: case_models.Case, name: str):
+    try:
+        return getattr(case, name)
+    except ObjectDoesNotExist:
+        return None
+
+
 def available_documents(case: case_models.Case) -> list[str]:
-    """The kinds of document the case has reached, in the order they are issued."""
+    """The kinds of document the case has reached, in the order they are issued. Reads what the case
+    page and the API have loaded already (its extension, reply and appeals)."""
     kinds = ["acceptance"]
-    if _approved_extension(case):
+    extension = _one_to_one(case, "extension")
+    if extension is not None and extension.status == case_models.ExtensionStatus.APPROVED:
         kinds.append("extension")
-    if _issued_reply(case):
+    reply = _one_to_one(case, "reply")
+    if reply is not None and reply.status in (case_models.ReplyStatus.APPROVED, case_models.ReplyStatus.SERVED):
         kinds.append("reply")
-    decided = _decided_appeals(case)
+    decided = {appeal.level for appeal in case.appeals.all() if appeal.served_on is not None}
     kinds += [level for level in (case_models.AppealLevel.REVIEW, case_models.AppealLevel.REEXAMINATION) if level in decided]
     return kinds
 

@@ -26,7 +26,7 @@ def can_work_on(user: User, case: Case) -> bool:
     unit or of a team unit, or a member of the team."""
     if not user.has_role(Role.HANDLER):
         return False
-    if case.members.filter(pk=user.pk).exists():
+    if any(member.pk == user.pk for member in case.members.all()):  # prefetched on the case page
         return True
     return any(acts_for_unit(user, unit_id) for unit_id in case.team_unit_ids)
 
