@@ -402,8 +402,10 @@ class DemoPetitions:
             person = self._person(locality_id)
             previous = last_by_person.get(person)
             returning = cases.returning(received_ts) if cases.lacks_refusal() else None
-            if returning in openers:  # a small load: someone whose matter concluded comes back with it
-                previous = openers.pop(returning)
+            if returning in openers:  # a small load: someone whose matter concluded comes back with it,
+                # again and again until one of their petitions is refused "not again" (routing or the
+                # clock can keep any single one from reaching the decision)
+                previous = openers[returning]
                 person, locality_id = previous[6][0], previous[3]
             joint_letter = False
             matter_case = cases.case_of(previous[0]) if previous is not None else None
