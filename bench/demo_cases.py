@@ -268,6 +268,8 @@ class DemoCases:
             self.rating_labels = {value: str(label) for value, label in Rating.choices}
             self.meeting_labels = {value: str(label) for value, label in MeetingKind.choices}
             self.extension_note = gettext("%(days)d days; handling now due %(due)s.")
+            self.extension_request_note = gettext("%(days)d days: %(reason)s")
+            self.hearing_note = gettext("%(start)s to %(end)s, %(venue)s")
             self.not_again_note = gettext("The same matter was concluded after re-examination (三级终结); it is not accepted again.")
         # (category, locality, petitioner) -> [time of the last decision on it, cases linked through it]
         self.matters: dict[tuple[int, int, int], list] = {}
@@ -573,9 +575,8 @@ class DemoCases:
         if extension:
             requested_ts = approved_ts + span * (0.3 + rng.random() * 0.4)
             reason = pick(demo_text.EXTENSION_REASONS)
-            steps.append(
-                _Step(requested_ts, CaseAction.EXTENSION_REQUEST, None, member(), f"{days}: {reason}", {"days": days, "reason": reason})
-            )
+            data = {"days": days, "reason": reason}
+            steps.append(_Step(requested_ts, CaseAction.EXTENSION_REQUEST, None, member(), self.extension_request_note % data, data))
             if extension != ExtensionStatus.REQUESTED:
                 decided_ts = min(after(requested_ts, 0.5, 3), draft_ts - 600)
                 action = CaseAction.EXTENSION_APPROVE if extension == ExtensionStatus.APPROVED else CaseAction.EXTENSION_REJECT
@@ -648,7 +649,8 @@ class DemoCases:
             end_midnight = datetime(end_on.year, end_on.month, end_on.day, tzinfo=SHANGHAI).timestamp()
             moment = max(requested_ts + 600, end_midnight + 61_200 + rng.random() * 3600)  # recorded that evening
             data = {"held_on": held_on, "end_on": end_on, "venue": venue, "outcome": pick(demo_text.HEARING_OUTCOMES)}
-            steps.append(_Step(moment, CaseAction.HEARING, None, member(), f"{held_on}–{end_on} {venue}".strip(), data))
+            note = self.hearing_note % {"start": held_on, "end": end_on, "venue": venue}
+            steps.append(_Step(moment, CaseAction.HEARING, None, member(), note, data))
         moment = after(moment, 8 + paused, 31 + paused)
         outcome = Outcome.EXPLAIN if rng.random() < 0.6 else Outcome.NOT_SUPPORT if rng.random() < 0.85 else Outcome.SUPPORT
         data = {"outcome": outcome, "content": pick(demo_text.OPINIONS[outcome]), "served_on": self._day(moment)}
