@@ -9,8 +9,6 @@ config.api_errors (ValidationError 400, PermissionDenied 403, TransitionNotAllow
 from collections.abc import Callable
 
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -119,7 +117,7 @@ class _CaseActionApi(APIView):
     input_serializer: type[drf_serializers.Serializer] | None = None
 
     def post(self, request, pk: int):
-        case = get_object_or_404(selectors.cases_visible_to(request.user), pk=pk)
+        case = selectors.case_visible(user=request.user, pk=pk)
         permissions.require(self.permission(request.user, case))
         arguments = {}
         if self.input_serializer is not None:
@@ -278,14 +276,6 @@ class _IgnoreAccept(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
-def _pdf_response(filename: str, pdf: bytes) -> HttpResponse:
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    # A notice names the petitioner: never kept by a shared cache or the browser.
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 PDF_RESPONSES = {
     (200, "application/pdf"): OpenApiTypes.BINARY,
     404: OpenApiResponse(description="Outside your scope, or a document the current state does not have."),
@@ -301,8 +291,8 @@ class CaseDocumentApi(APIView):
         description="A document of the case as PDF: `acceptance`, `extension`, `reply`, `review`, `reexamination`, once the case has it.",
     )
     def get(self, request, pk: int, kind: str):
-        case = get_object_or_404(selectors.cases_visible_to(request.user), pk=pk)
-        return _pdf_response(*documents.case_document_pdf(case=case, kind=kind))
+        case = selectors.case_visible(user=request.user, pk=pk)
+        return documents.pdf_response(*documents.case_document_pdf(case=case, kind=kind))
 
 
 class PetitionDocumentApi(APIView):
@@ -315,4 +305,4 @@ class PetitionDocumentApi(APIView):
     )
     def get(self, request, pk: int, kind: str):
         petition = petition_get(user=request.user, pk=pk)
-        return _pdf_response(*documents.petition_document_pdf(petition=petition, kind=kind))
+        return documents.pdf_response(*documents.petition_document_pdf(petition=petition, kind=kind))

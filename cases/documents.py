@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import ClassVar
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
@@ -614,3 +615,12 @@ def petition_document_pdf(*, petition: Petition, kind: str) -> tuple[str, bytes]
         raise Http404("No such document for this petition.")
     context = _petition_context(petition, kind)
     return f"{petition.reg_no}-{kind}.pdf", render_pdf(kind, context)
+
+
+def pdf_response(filename: str, pdf: bytes) -> HttpResponse:
+    """A document as a download, for the pages and the API alike."""
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+    # A notice names the petitioner: never kept by a shared cache or the browser.
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Unit
 from petitions.calendar import due_date
-from petitions.models import Category, DeadlineKind, Petition
+from petitions.models import Category, DeadlineKind, DeadlinePolicy, Petition
 
 
 class CaseStatus(models.TextChoices):
@@ -262,6 +262,10 @@ class Deadline(models.Model):
         if self.status == DeadlineStatus.OPEN and self.due_on < today:
             return DeadlineStatus.LAPSED if self.kind in PETITIONER_WINDOWS else DeadlineStatus.OVERDUE
         return self.status
+
+    def counted_with(self, policy: DeadlinePolicy) -> dict:
+        """What petitions.calendar counts this due date from (count_due, horizon), under `policy`."""
+        return {"policy": policy, "start": self.start_on, "pauses": self.paused_days, "extension_days": self.extension_days}
 
     def explanation(self) -> tuple[str, ...]:
         """How the due date is computed, recounted on today's calendar and policy (one sentence per step)."""

@@ -260,18 +260,11 @@ def deadline_explanations(deadlines: Iterable[Deadline]) -> dict[int, tuple[str,
     if not counted:
         return {deadline.pk: () for deadline in deadlines}
 
-    def arguments(deadline: Deadline) -> dict:
-        return {
-            "policy": policies[deadline.kind],
-            "start": deadline.start_on,
-            "pauses": deadline.paused_days,
-            "extension_days": deadline.extension_days,
-        }
-
+    counts = {deadline.pk: deadline.counted_with(policies[deadline.kind]) for deadline in counted}
     calendar = work_calendar(
         first=min(deadline.start_on for deadline in counted) + timedelta(days=1),
-        last=max(horizon(**arguments(deadline)) for deadline in counted),
+        last=max(horizon(**count) for count in counts.values()),
     )
     explanations = {deadline.pk: () for deadline in deadlines}
-    explanations.update({deadline.pk: count_due(calendar=calendar, **arguments(deadline)).explanation for deadline in counted})
+    explanations.update({pk: count_due(calendar=calendar, **count).explanation for pk, count in counts.items()})
     return explanations

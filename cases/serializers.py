@@ -74,11 +74,8 @@ class DeadlineDetailSerializer(DeadlineSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_explanation(self, deadline: Deadline) -> list[str]:
-        # The view counts the case's deadlines on one calendar (cases.api); alone, a deadline recounts itself.
-        explanations = self.context.get("explanations")
-        if explanations is not None:
-            return list(explanations[deadline.pk])
-        return list(deadline.explanation())
+        # The view counts the case's deadlines on one calendar (selectors.deadline_explanations).
+        return list(self.context["explanations"][deadline.pk])
 
 
 class EventSerializer(serializers.ModelSerializer):

@@ -668,7 +668,7 @@ def case_deadlines_recompute(*, actor: User, changed_from: date = date.min, kind
     if not deadlines:
         return 0
     policies = DeadlinePolicy.objects.in_bulk(field_name="kind")
-    counts = {deadline.pk: _count(deadline, policies[deadline.kind]) for deadline in deadlines}
+    counts = {deadline.pk: deadline.counted_with(policies[deadline.kind]) for deadline in deadlines}
     calendar = work_calendar(
         first=min(deadline.start_on for deadline in deadlines) + timedelta(days=1),
         last=max(horizon(**count) for count in counts.values()),
@@ -699,11 +699,6 @@ def case_deadlines_recompute(*, actor: User, changed_from: date = date.min, kind
     Case.objects.bulk_update(handling_moved, ["handling_due"])
     CaseEvent.objects.bulk_create(events)
     return len(moved_cases)
-
-
-def _count(deadline: Deadline, policy: DeadlinePolicy) -> dict:
-    """What the engine counts a deadline from: the same as _deadline_recount, for one calendar read."""
-    return {"policy": policy, "start": deadline.start_on, "pauses": deadline.paused_days, "extension_days": deadline.extension_days}
 
 
 _RECOUNT_FIELDS = ("kind", "start_on", "due_on", "paused_days", "extension_days", "case__status", "case__handling_due")

@@ -18,7 +18,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
@@ -504,23 +503,15 @@ def _conflict(request: HttpRequest, pk: int, error: TransitionNotAllowed) -> Htt
     return _case_page(request, selectors.case_get(user=request.user, pk=pk), status=409)
 
 
-def _pdf(filename: str, pdf: bytes) -> HttpResponse:
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
-    # A notice names the petitioner: never kept by a shared cache or the browser.
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 @login_required
 def case_document(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     """A document of the case as PDF, once its state has it (else 404, as outside the user's scope)."""
     case = selectors.case_visible(user=request.user, pk=pk)
-    return _pdf(*documents.case_document_pdf(case=case, kind=kind))
+    return documents.pdf_response(*documents.case_document_pdf(case=case, kind=kind))
 
 
 @login_required
 def petition_document(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     """The notice on a petition refused at intake (not accepted, or not accepted again), as PDF."""
     petition = petition_get(user=request.user, pk=pk)
-    return _pdf(*documents.petition_document_pdf(petition=petition, kind=kind))
+    return documents.pdf_response(*documents.petition_document_pdf(petition=petition, kind=kind))
