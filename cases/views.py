@@ -412,6 +412,9 @@ class DeadlineRow:
     explanation: tuple[str, ...]
 
 
+RUNNING = {DeadlineStatus.OPEN, DeadlineStatus.OVERDUE}
+
+
 def _deadline_rows(case: Case, today: date) -> list[DeadlineRow]:
     rows = []
     explanations = selectors.deadline_explanations(case.deadlines.all())
@@ -425,7 +428,8 @@ def _deadline_rows(case: Case, today: date) -> list[DeadlineRow]:
                 met_on=deadline.met_on,
                 status=status,
                 status_label=DeadlineStatus(status).label,
-                days_left=(deadline.due_on - today).days if deadline.met_on is None else None,
+                # Counted down only while someone still owes the step: not once met, nor for a lapsed window.
+                days_left=(deadline.due_on - today).days if status in RUNNING and deadline.met_on is None else None,
                 explanation=explanations[deadline.pk],
             )
         )

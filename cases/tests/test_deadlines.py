@@ -409,4 +409,5 @@ def test_an_unused_review_window_lapses_rather_than_falling_overdue(client, coun
         page = client.get(reverse("case-detail", args=[case.pk])).content
         detail = client.get(f"/api/v1/cases/{case.pk}/").json()
     assert b'action="/cases/%d/review/"' % case.pk not in page, "a lapsed window is not offered"
+    assert b"overdue" not in page.split(b'id="case-deadlines"')[1].split(b"</table>")[0], "nor counted as overdue"
     assert {deadline["kind"]: deadline["status"] for deadline in detail["deadlines"]}["review_request"] == "lapsed"
