@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from accounts.models import Role, Unit, User
+from accounts.models import Notification, Role, Unit, UnitKind, User
 
 COUNTY_WIDE_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 
@@ -58,3 +58,57 @@ def user_list(*, role: str | None = None, unit_id: int | None = None) -> QuerySe
     if unit_id:
         users = users.filter(unit_id=unit_id)
     return users
+
+
+class Directory:
+    """Every active user, by unit and role, read once: the reminder scan looks up the recipients of
+    thousands of deadlines and a county has only hundreds of users."""
+
+    def __init__(self) -> None:
+        self.users: dict[int, User] = {}
+        self._by_unit_role: dict[tuple[int, str], list[User]] = {}
+        self._by_role: dict[str, list[User]] = {}
+        self._leadership_unit_ids = set(Unit.objects.filter(kind=UnitKind.LEADERSHIP).values_list("pk", flat=True))
+        for user in User.objects.filter(is_active=True).only(
+            "pk", "username", "full_name", "email", "email_notifications", "unit_id", "roles", "is_active"
+        ):
+            self.users[user.pk] = user
+            for role in user.roles:
+                self._by_role.setdefault(role, []).append(user)
+                if user.unit_id is not None:
+                    self._by_unit_role.setdefault((user.unit_id, role), []).append(user)
+
+    def in_unit(self, unit_id: int | None, *roles: str) -> list[User]:
+        return [user for role in roles for user in self._by_unit_role.get((unit_id, role), [])]
+
+    def with_role(self, role: str) -> list[User]:
+        return list(self._by_role.get(role, []))
+
+    def leadership(self) -> list[User]:
+        """The county's leaders (a unit of kind leadership), whom big or far-travelling visits alert."""
+        return [user for unit_id in self._leadership_unit_ids for user in self.in_unit(unit_id, Role.LEADER)]
+
+
+def unit_users(unit_id: int, *roles: str) -> list[User]:
+    """The active users of one unit holding any of `roles`: whom a message to the unit reaches."""
+    return [user for user in User.objects.filter(unit_id=unit_id, is_active=True) if user.has_role(*roles)]
+
+
+def notification_list(user: User, *, unread: bool | None = None) -> QuerySet:
+    notifications = Notification.objects.filter(recipient=user).select_related("subject_type").order_by("-created_at", "-id")
+    if unread is True:
+        notifications = notifications.filter(read_at__isnull=True)
+    elif unread is False:
+        notifications = notifications.filter(read_at__isnull=False)
+    return notifications
+
+
+def notification_get(user: User, pk: int) -> Notification:
+    """One of the user's own notifications; anyone else's does not exist for them (404)."""
+    return Notification.objects.get(recipient=user, pk=pk)
+
+
+def unread_count(user: User) -> int:
+    if not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()

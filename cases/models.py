@@ -54,6 +54,8 @@ class CaseAction(models.TextChoices):
     REEXAMINATION_DECIDE = "reexamination_decide", _("Re-examination decided")
     CLOSE = "close", _("Closed")
     DEADLINE_RECOMPUTED = "deadline_recomputed", _("Deadline recomputed")
+    SUPERVISION_ISSUE = "supervision_issue", _("Supervision order issued")
+    SUPERVISION_RESPOND = "supervision_respond", _("Supervision order answered")
 
 
 S = CaseStatus
@@ -93,6 +95,9 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     CaseAction.REVIEW_DECIDE: (frozenset({S.REVIEW_REQUESTED}), S.REVIEW_DECIDED),
     CaseAction.REEXAMINATION_REQUEST: (frozenset({S.REVIEW_DECIDED}), S.REEXAMINATION_REQUESTED),
     CaseAction.REEXAMINATION_DECIDE: (frozenset({S.REEXAMINATION_REQUESTED}), S.CONCLUDED),
+    # The county office may order any unconcluded case on; an order already given can be answered at any stage.
+    CaseAction.SUPERVISION_ISSUE: (frozenset(S) - {S.CONCLUDED}, None),
+    CaseAction.SUPERVISION_RESPOND: (frozenset(S), None),
 }
 
 
@@ -253,7 +258,10 @@ class Deadline(models.Model):
         verbose_name = _("deadline")
         verbose_name_plural = _("deadlines")
         ordering = ["case", "start_on", "id"]
-        constraints = [models.UniqueConstraint(fields=["case", "kind"], name="deadline_case_kind")]
+        # One deadline per step, except supervision orders: a case can have several, each with its own.
+        constraints = [
+            models.UniqueConstraint(fields=["case", "kind"], condition=~Q(kind=DeadlineKind.SUPERVISION), name="deadline_case_kind")
+        ]
         indexes = [models.Index(fields=["status", "due_on"], name="deadline_status_due")]
 
     def current_status(self, today: date) -> str:
@@ -433,3 +441,62 @@ class Appeal(models.Model):
         verbose_name = _("review or re-examination")
         verbose_name_plural = _("reviews and re-examinations")
         constraints = [models.UniqueConstraint(fields=["case", "level"], name="appeal_case_level")]
+
+
+class ReminderLevel(models.TextChoices):
+    """The reminders a deadline gets (DESIGN §6), each at most once for each due date it has had."""
+
+    DUE_SOON = "due_soon", _("Due soon")
+    DUE_TODAY = "due_today", _("Due today")
+    OVERDUE = "overdue", _("Overdue")
+
+
+class ReminderSent(models.Model):
+    """That a deadline's reminder of one level went out. The unique constraint is what makes it
+    once: a scan claims the row with INSERT … ON CONFLICT DO NOTHING and notifies only if it won.
+    A due date that moves (extension, pause, calendar change) clears its rows, so the new date is
+    reminded again."""
+
+    deadline = models.ForeignKey(Deadline, on_delete=models.CASCADE, related_name="reminders")
+    level = models.CharField(_("level"), max_length=10, choices=ReminderLevel.choices)
+    due_on = models.DateField(_("due on"))
+    sent_at = models.DateTimeField(_("sent at"))
+
+    class Meta:
+        verbose_name = _("reminder sent")
+        verbose_name_plural = _("reminders sent")
+        constraints = [models.UniqueConstraint(fields=["deadline", "level"], name="reminder_once")]
+
+
+class SupervisionStatus(models.TextChoices):
+    OPEN = "open", _("Waiting for the unit's response")
+    ANSWERED = "answered", _("Answered")
+
+
+class SupervisionOrder(models.Model):
+    """A supervision order (督办): the county office tells a unit of the case's team to act by a date.
+    Its deadline is an ordinary Deadline row (kind supervision), so it is listed, scanned and
+    reminded like the statutory ones."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="supervision_orders")
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="supervision_orders")
+    instruction = models.TextField(_("instruction"))
+    due_on = models.DateField(_("respond by"))
+    deadline = models.OneToOneField(Deadline, on_delete=models.PROTECT, related_name="supervision_order")
+    status = models.CharField(_("status"), max_length=10, choices=SupervisionStatus.choices, default=SupervisionStatus.OPEN)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("issued by"), on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+    response = models.TextField(_("response"), blank=True)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("answered by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    responded_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("supervision order")
+        verbose_name_plural = _("supervision orders")
+        ordering = ["case", "issued_at", "id"]
+        indexes = [models.Index(fields=["unit", "status"], name="supervision_unit_status")]
+
+    def __str__(self) -> str:
+        return _("Supervision order %(id)d") % {"id": self.pk}

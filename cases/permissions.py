@@ -1,7 +1,7 @@
 """Who may do what to which case (DESIGN §9). Visibility itself is cases.selectors.cases_visible_to."""
 
 from accounts.models import Role, User
-from cases.models import Case
+from cases.models import Case, SupervisionOrder
 from petitions.permissions import acts_for_unit, require
 
 __all__ = [
@@ -9,6 +9,8 @@ __all__ = [
     "can_approve_any",
     "can_assign",
     "can_decide_appeal",
+    "can_respond_supervision",
+    "can_supervise",
     "can_work_on",
     "require",
 ]
@@ -44,3 +46,13 @@ def can_approve_any(user: User) -> bool:
 def can_decide_appeal(user: User, case: Case) -> bool:
     """Review and re-examination opinions come from the county."""
     return user.has_role(Role.SUPERVISOR)
+
+
+def can_supervise(user: User) -> bool:
+    """Supervision orders come from the county office (DESIGN §9)."""
+    return user.is_authenticated and user.has_role(Role.SUPERVISOR)
+
+
+def can_respond_supervision(user: User, order: SupervisionOrder) -> bool:
+    """The ordered unit answers: its leaders and handlers."""
+    return user.has_role(Role.LEADER, Role.HANDLER) and acts_for_unit(user, order.unit_id)

@@ -11,15 +11,23 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Case as DbCase
+from django.db.models import Exists, OuterRef, Value, When
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, Unit, User
+from accounts.models import Notification, NotificationKind, Role, Unit, User
+from accounts.selectors import Directory, unit_users
+from accounts.services import notification_draft, notifications_send, notify, site_language
 from cases import permissions, selectors
 from cases.models import (
     FINISHED_STATUSES,
+    PETITIONER_WINDOWS,
     TRANSITIONS,
     Appeal,
     AppealLevel,
@@ -41,8 +49,12 @@ from cases.models import (
     PlanStatus,
     ProgressNote,
     Rating,
+    ReminderLevel,
+    ReminderSent,
     Reply,
     ReplyStatus,
+    SupervisionOrder,
+    SupervisionStatus,
 )
 from petitions import permissions as petition_permissions
 from petitions import services as petition_services
@@ -174,7 +186,7 @@ def _check_date(case: Case, value: date, field: str) -> None:
 
 def _deadline_open(case: Case, kind: str, start: date) -> Deadline:
     due = due_date(kind=kind, start=start)
-    deadline, _created = Deadline.objects.update_or_create(
+    deadline, created = Deadline.objects.update_or_create(
         case=case,
         kind=kind,
         defaults={
@@ -186,6 +198,8 @@ def _deadline_open(case: Case, kind: str, start: date) -> Deadline:
             "met_on": None,
         },
     )
+    if not created:
+        _reminders_rearm([deadline])
     return deadline
 
 
@@ -205,6 +219,7 @@ def _deadline_recount(deadline: Deadline) -> Deadline:
         kind=deadline.kind, start=deadline.start_on, pauses=deadline.paused_days, extension_days=deadline.extension_days
     ).due_on
     deadline.save(update_fields=["due_on", "paused_days", "extension_days"])
+    _reminders_rearm([deadline])
     return deadline
 
 
@@ -661,7 +676,8 @@ def case_deadlines_recompute(*, actor: User, changed_from: date = date.min, kind
     """
     open_deadlines = Deadline.objects.filter(status=DeadlineStatus.OPEN)
     list(Case.objects.select_for_update().filter(pk__in=open_deadlines.values("case_id")).order_by("pk").values_list("pk", flat=True))
-    candidates = open_deadlines.filter(due_on__gte=changed_from)
+    # A supervision order's date is the supervisor's, not counted.
+    candidates = open_deadlines.filter(due_on__gte=changed_from).exclude(kind=DeadlineKind.SUPERVISION)
     if kind is not None:
         candidates = candidates.filter(kind=kind)
     deadlines = list(candidates.select_related("case").only(*_RECOUNT_FIELDS).order_by("pk"))
@@ -696,6 +712,7 @@ def case_deadlines_recompute(*, actor: User, changed_from: date = date.min, kind
             case.handling_due = due_on
             handling_moved.append(case)
     Deadline.objects.bulk_update(moved, ["due_on"])
+    _reminders_rearm(moved)
     Case.objects.bulk_update(handling_moved, ["handling_due"])
     CaseEvent.objects.bulk_create(events)
     return len(moved_cases)
@@ -710,3 +727,231 @@ def _recompute_note(deadline: Deadline, due_on: date, *, by_policy: bool) -> str
     else:
         message = _("%(deadline)s deadline moved from %(old)s to %(new)s by a change to the holiday calendar.")
     return message % {"deadline": deadline.get_kind_display(), "old": deadline.due_on.isoformat(), "new": due_on.isoformat()}
+
+
+# Supervision orders (督办, DESIGN §7).
+
+
+def supervision_issue(*, actor: User, case: Case, unit: Unit, due_on: date, instruction: str) -> SupervisionOrder:
+    """The county office orders a unit of the case's team to act by `due_on`; the order gets its own
+    deadline, which the scan reminds like the statutory ones, and the unit is notified now."""
+    permissions.require(permissions.can_supervise(actor))
+    errors: dict[str, list] = {}
+    instruction = (instruction or "").strip()
+    if not instruction:
+        errors["instruction"] = [_("Write what the unit must do.")]
+    today = timezone.localdate()
+    if due_on < today:
+        errors["due_on"] = [_("The response date cannot be in the past.")]
+    team = case.team_unit_ids
+    if unit.pk not in team:
+        errors["unit"] = [_("%(unit)s is not on this case's team (accepting, lead, supporting or stability unit).") % {"unit": unit}]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        locked = _move(
+            case,
+            actor,
+            CaseAction.SUPERVISION_ISSUE,
+            note=_("%(unit)s, respond by %(due)s: %(instruction)s") % {"unit": unit, "due": due_on, "instruction": instruction},
+        )
+        deadline = Deadline.objects.create(case=locked, kind=DeadlineKind.SUPERVISION, start_on=today, due_on=due_on)
+        order = SupervisionOrder.objects.create(
+            case=locked, unit=unit, instruction=instruction, due_on=due_on, deadline=deadline, issued_by=actor
+        )
+        with site_language():
+            message = _("Supervision order on case %(case)d for %(unit)s, respond by %(due)s: %(instruction)s") % {
+                "case": locked.pk,
+                "unit": unit,
+                "due": due_on.isoformat(),
+                "instruction": Truncator(instruction).chars(120),
+            }
+        notify(
+            recipients=unit_users(unit.pk, Role.LEADER, Role.HANDLER),
+            kind=NotificationKind.SUPERVISION,
+            message=message,
+            link=reverse("case-detail", args=[locked.pk]),
+            subject=locked,
+        )
+    return order
+
+
+def supervision_respond(*, actor: User, order: SupervisionOrder, response: str) -> SupervisionOrder:
+    """The ordered unit reports what it did; the order's deadline is met (or late) today, and the
+    supervisor who issued it is told."""
+    permissions.require(permissions.can_respond_supervision(actor, order))
+    response = _required(response, "response", _("Write what the unit did."))
+    with transaction.atomic():
+        locked_order = SupervisionOrder.objects.select_for_update().get(pk=order.pk)
+        if locked_order.status != SupervisionStatus.OPEN:
+            raise TransitionNotAllowed(_("This supervision order has already been answered."))
+        case = _move(order.case, actor, CaseAction.SUPERVISION_RESPOND, note=response)
+        today = timezone.localdate()
+        locked_order.status, locked_order.response = SupervisionStatus.ANSWERED, response
+        locked_order.responded_by, locked_order.responded_at = actor, timezone.now()
+        locked_order.save(update_fields=["status", "response", "responded_by", "responded_at"])
+        deadline = Deadline.objects.select_for_update().get(pk=locked_order.deadline_id)
+        deadline.met_on = today
+        deadline.status = DeadlineStatus.MET if today <= deadline.due_on else DeadlineStatus.OVERDUE
+        deadline.save(update_fields=["met_on", "status"])
+        with site_language():
+            message = _("%(unit)s answered the supervision order on case %(case)d: %(response)s") % {
+                "unit": locked_order.unit,
+                "case": case.pk,
+                "response": Truncator(response).chars(120),
+            }
+        notify(
+            recipients=[locked_order.issued_by],
+            kind=NotificationKind.SUPERVISION_RESPONSE,
+            message=message,
+            link=reverse("case-detail", args=[case.pk]),
+            subject=case,
+        )
+    return locked_order
+
+
+# Reminders (DESIGN §6): the scan that beat runs every few minutes and `manage.py scan_deadlines` by hand.
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    reminders: int
+    notifications: int
+
+
+def _reminder_level(due_on: date, as_of: date) -> str:
+    if due_on < as_of:
+        return ReminderLevel.OVERDUE
+    if due_on == as_of:
+        return ReminderLevel.DUE_TODAY
+    return ReminderLevel.DUE_SOON
+
+
+def deadlines_scan(*, as_of: date | None = None, batch_size: int = 1000) -> ScanResult:
+    """Send the reminder each open deadline has reached on `as_of` (default today), once.
+
+    It reads the database, so a scan run late catches up: a deadline that went from "due soon" to
+    overdue while nothing ran gets the overdue reminder (the earlier ones would say something no
+    longer true). The petitioner's own windows get none. Deadlines are taken in batches by id, each
+    batch in its own transaction: memory stays bounded and an interrupted scan keeps what it sent.
+    Two scans at once each claim a reminder with an insert the unique constraint arbitrates, and only
+    the winner notifies.
+    """
+    as_of = as_of or timezone.localdate()
+    level = DbCase(
+        When(due_on__lt=as_of, then=Value(ReminderLevel.OVERDUE)),
+        When(due_on=as_of, then=Value(ReminderLevel.DUE_TODAY)),
+        default=Value(ReminderLevel.DUE_SOON),
+    )
+    candidates = (
+        Deadline.objects.filter(status=DeadlineStatus.OPEN, due_on__lte=as_of + timedelta(days=settings.REMINDER_DUE_SOON_DAYS))
+        .exclude(kind__in=PETITIONER_WINDOWS)
+        .annotate(level=level)
+        .exclude(Exists(ReminderSent.objects.filter(deadline=OuterRef("pk"), level=OuterRef("level"))))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    directory = Directory()
+    reminders = notifications = 0
+    last_pk = 0
+    while batch := list(candidates.filter(pk__gt=last_pk)[:batch_size]):
+        last_pk = batch[-1]
+        with transaction.atomic():
+            claimed = _reminders_claim(batch, as_of)
+            sent = notifications_send(_reminder_drafts(claimed, as_of, directory))
+        reminders += len(claimed)
+        notifications += len(sent)
+    return ScanResult(reminders=reminders, notifications=notifications)
+
+
+def _reminders_claim(deadline_ids: list[int], as_of: date) -> list[Deadline]:
+    """Lock the batch's deadlines, re-read them (one may have been met or moved since the batch was
+    listed) and insert their reminder rows; returns the deadlines whose row this scan inserted."""
+    deadlines = {
+        deadline.pk: deadline
+        for deadline in Deadline.objects.select_for_update(of=("self",))
+        .filter(pk__in=deadline_ids, status=DeadlineStatus.OPEN)
+        .select_related("case__category", "supervision_order")
+    }
+    if not deadlines:
+        return []
+    now = timezone.now()
+    rows = [(deadline.pk, _reminder_level(deadline.due_on, as_of), deadline.due_on, now) for deadline in deadlines.values()]
+    table = connection.ops.quote_name(ReminderSent._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (deadline_id, level, due_on, sent_at) VALUES {', '.join(['(%s, %s, %s, %s)'] * len(rows))} "
+            "ON CONFLICT (deadline_id, level) DO NOTHING RETURNING deadline_id",
+            [value for row in rows for value in row],
+        )
+        won = {deadline_id for (deadline_id,) in cursor.fetchall()}
+    return [deadline for pk, deadline in deadlines.items() if pk in won]
+
+
+_APPEAL_DECISIONS = frozenset({DeadlineKind.REVIEW_DECISION, DeadlineKind.REEXAMINATION_DECISION})
+
+
+def _reminder_recipients(deadline: Deadline, level: str, members: list[User], directory: Directory) -> list[User]:
+    """Who answers for this deadline: for a supervision order, the ordered unit's leaders and handlers;
+    for a review or re-examination opinion, the county office that decides it and the lead official;
+    otherwise the lead official and the team members (the lead unit's handlers when no member is
+    named, the accepting unit's leaders while nobody is assigned). Overdue also reaches the supervisors."""
+    case = deadline.case
+    if deadline.kind == DeadlineKind.SUPERVISION:
+        recipients = directory.in_unit(deadline.supervision_order.unit_id, Role.LEADER, Role.HANDLER)
+    else:
+        lead = directory.users.get(case.lead_official_id)
+        recipients = [lead] if lead else directory.in_unit(case.accepting_unit_id, Role.LEADER)
+        recipients += members or directory.in_unit(case.lead_unit_id or case.accepting_unit_id, Role.HANDLER)
+        if deadline.kind in _APPEAL_DECISIONS:
+            recipients += directory.with_role(Role.SUPERVISOR)
+    if level == ReminderLevel.OVERDUE:
+        recipients += directory.with_role(Role.SUPERVISOR)
+    return recipients
+
+
+def _reminder_message(deadline: Deadline, level: str, as_of: date) -> str:
+    values = {
+        "case": deadline.case_id,
+        "category": deadline.case.category.name,
+        "step": deadline.get_kind_display(),
+        "due": deadline.due_on.isoformat(),
+        "days": abs((deadline.due_on - as_of).days),
+    }
+    if level == ReminderLevel.OVERDUE:
+        return _("Case %(case)d (%(category)s): the %(step)s deadline passed on %(due)s, %(days)d days ago.") % values
+    if level == ReminderLevel.DUE_TODAY:
+        return _("Case %(case)d (%(category)s): the %(step)s deadline is today, %(due)s.") % values
+    return _("Case %(case)d (%(category)s): the %(step)s deadline is %(due)s, in %(days)d days.") % values
+
+
+_REMINDER_KINDS = {
+    ReminderLevel.DUE_SOON: NotificationKind.DUE_SOON,
+    ReminderLevel.DUE_TODAY: NotificationKind.DUE_TODAY,
+    ReminderLevel.OVERDUE: NotificationKind.OVERDUE,
+}
+
+
+def _reminder_drafts(deadlines: list[Deadline], as_of: date, directory: Directory) -> list[Notification]:
+    members: dict[int, list[User]] = {}
+    for case_id, user_id in Case.members.through.objects.filter(case_id__in={d.case_id for d in deadlines}).values_list(
+        "case_id", "user_id"
+    ):
+        if user_id in directory.users:
+            members.setdefault(case_id, []).append(directory.users[user_id])
+    drafts = []
+    with site_language():
+        for deadline in deadlines:
+            level = _reminder_level(deadline.due_on, as_of)
+            message = _reminder_message(deadline, level, as_of)
+            link = reverse("case-detail", args=[deadline.case_id])
+            for user in _reminder_recipients(deadline, level, members.get(deadline.case_id, []), directory):
+                drafts.append(
+                    notification_draft(recipient=user, kind=_REMINDER_KINDS[level], message=message, link=link, subject=deadline.case)
+                )
+    return drafts
+
+
+def _reminders_rearm(deadlines: Iterable[Deadline]) -> None:
+    """A due date moved: the reminders sent for the old one no longer count."""
+    ReminderSent.objects.filter(deadline__in=[deadline.pk for deadline in deadlines]).delete()

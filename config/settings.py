@@ -140,12 +140,39 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Intake rules a county may tune.
 REPEAT_WINDOW_DAYS = int(os.environ.get("REPEAT_WINDOW_DAYS", "180"))
 
+# Reminders (DESIGN §6): how many days before a due date the "due soon" reminder goes out, and how
+# often the scan runs. A group visit of at least this many people alerts the leadership at once.
+REMINDER_DUE_SOON_DAYS = int(os.environ.get("REMINDER_DUE_SOON_DAYS", "3"))
+REMINDER_SCAN_MINUTES = int(os.environ.get("REMINDER_SCAN_MINUTES", "5"))
+GROUP_VISIT_ALERT_SIZE = int(os.environ.get("GROUP_VISIT_ALERT_SIZE", "50"))
+# Links in e-mails point here.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
+# Reliability: a task is acknowledged only when it has finished (tasks are idempotent, so one
+# redelivered after a worker died runs again harmlessly), a worker holds one message at a time, and
+# every task is killed well before Redis's visibility timeout would hand its message to another worker.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_TASK_SOFT_TIME_LIMIT = 600
+CELERY_TASK_TIME_LIMIT = 900
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# A request that queues a task while Redis is down gives up after about a second: the work is in
+# the database and the beat jobs below pick it up (config.celery.enqueue_on_commit).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
+CELERY_BEAT_SCHEDULE = {
+    "scan-deadlines": {"task": "cases.tasks.scan_deadlines", "schedule": timedelta(minutes=REMINDER_SCAN_MINUTES)},
+    "send-outbox": {"task": "accounts.tasks.outbox_send", "schedule": timedelta(minutes=1)},
+}
 
 CACHES = {
     "default": (
@@ -157,6 +184,15 @@ CACHES = {
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "xinfang@localhost")
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", "")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10
+# A notification's e-mail is retried with growing waits, then given up (the in-app one stays).
+EMAIL_MAX_ATTEMPTS = int(os.environ.get("EMAIL_MAX_ATTEMPTS", "8"))
 
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header is what makes an anonymous request a 401, not a 403.

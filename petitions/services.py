@@ -11,10 +11,13 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Unit, UnitKind, User
+from accounts.models import NotificationKind, Role, Unit, UnitKind, User
+from accounts.selectors import Directory, unit_users
+from accounts.services import notify, site_language
 from petitions import permissions
 from petitions.calendar import count_due, due_date, horizon, work_calendar
 from petitions.identity import decrypt, encrypt, lookup_hash, mask_id_number, mask_phone, validate_id_number, validate_phone
@@ -269,7 +272,37 @@ def petition_register(
         _event(petition, actor, Action.REGISTER, note=note)
         for upload in attachments:
             _attachment_save(petition, actor, upload)
+        _visit_alert(petition)
     return petition
+
+
+def _visit_alert(petition: Petition) -> None:
+    """A large group visit, or a visit to the province or to Beijing, alerts the county's leaders and
+    supervisors at once (in the registration's transaction, so the alert cannot be lost)."""
+    reasons = []
+    if petition.channel == Channel.VISIT and petition.headcount >= settings.GROUP_VISIT_ALERT_SIZE:
+        reasons.append(_("a group visit of %(count)d people") % {"count": petition.headcount})
+    if petition.to_beijing:
+        reasons.append(_("a visit to Beijing"))
+    if petition.to_province:
+        reasons.append(_("a visit to the province"))
+    if not reasons:
+        return
+    directory = Directory()
+    with site_language():
+        message = _("Alert: %(reasons)s, registered as %(reg_no)s (%(category)s, %(locality)s).") % {
+            "reasons": _(", ").join(reasons),
+            "reg_no": petition.reg_no,
+            "category": petition.category.name,
+            "locality": petition.locality.name,
+        }
+    notify(
+        recipients=directory.leadership() + directory.with_role(Role.SUPERVISOR),
+        kind=NotificationKind.ALERT,
+        message=message,
+        link=reverse("petition-detail", args=[petition.pk]),
+        subject=petition,
+    )
 
 
 def _attachment_save(petition: Petition, actor: User, upload: UploadedFile) -> Attachment:
@@ -325,6 +358,19 @@ def petition_route(*, actor: User, petition: Petition, unit: Unit, mode: str) ->
         locked.decision_due = due_date(kind=DeadlineKind.DECISION, start=timezone.localdate()).due_on
         locked.save(update_fields=["status", "unit", "route_mode", "decision_due"])
         _event(locked, actor, Action.ROUTE, from_status=from_status, unit=unit, note=RouteMode(mode).label)
+        with site_language():
+            message = _("Petition %(reg_no)s was routed to %(unit)s; decide whether to accept it by %(due)s.") % {
+                "reg_no": locked.reg_no,
+                "unit": unit,
+                "due": locked.decision_due.isoformat(),
+            }
+        notify(
+            recipients=unit_users(unit.pk, Role.CLERK, Role.HANDLER),
+            kind=NotificationKind.ROUTED,
+            message=message,
+            link=reverse("petition-detail", args=[locked.pk]),
+            subject=locked,
+        )
     return locked
 
 

@@ -303,8 +303,9 @@ def test_recounting_many_cases_costs_the_same_queries_as_one(county, administrat
     assert CaseEvent.objects.filter(action=CaseAction.DEADLINE_RECOMPUTED).count() == 6
 
 
-# Lock the cases, read the deadlines, the policies, the calendar; update deadlines and cases; insert events.
-QUERIES_PER_RECOUNT = 7
+# Lock the cases, read the deadlines, the policies, the calendar; update deadlines and cases; clear
+# their reminders; insert events.
+QUERIES_PER_RECOUNT = 8
 
 
 # Changing a policy in the admin
