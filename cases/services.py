@@ -244,7 +244,32 @@ def case_assign(
         locked.save(update_fields=["lead_official", "lead_unit", "stability_unit"])
         locked.supporting_units.set(supporting_units)
         locked.members.set(members)
+        with site_language():
+            message = _("Case %(case)d (%(category)s) is assigned: %(lead)s leads it, %(unit)s is the lead unit.") % {
+                "case": locked.pk,
+                "category": locked.category.name,
+                "lead": lead_official,
+                "unit": lead_unit,
+            }
+        _case_notify(locked, [lead_official, *members], NotificationKind.ASSIGNED, message)
     return locked
+
+
+def _case_notify(case: Case, recipients: Iterable[User], kind: str, message: str) -> None:
+    notify(recipients=recipients, kind=kind, message=message, link=reverse("case-detail", args=[case.pk]), subject=case)
+
+
+def _approval_notify(case: Case, what: str) -> None:
+    """Tell the lead official that something waits for their approval (their inbox shows it too)."""
+    if case.lead_official is None:
+        return
+    with site_language():
+        message = _("Case %(case)d (%(category)s): %(what)s waits for your approval.") % {
+            "case": case.pk,
+            "category": case.category.name,
+            "what": what,
+        }
+    _case_notify(case, [case.lead_official], NotificationKind.APPROVAL, message)
 
 
 def _team_check(*, lead_official: User, lead_unit: Unit, supporting_units, stability_unit, members) -> None:
@@ -273,6 +298,13 @@ def case_lead_change(*, actor: User, case: Case, lead_official: User, reason: st
         locked = _move(case, actor, CaseAction.LEAD_CHANGE, note=note)
         locked.lead_official = lead_official
         locked.save(update_fields=["lead_official"])
+        with site_language():
+            message = _("You now lead case %(case)d (%(category)s), in place of %(previous)s.") % {
+                "case": locked.pk,
+                "category": locked.category.name,
+                "previous": previous,
+            }
+        _case_notify(locked, [lead_official], NotificationKind.ASSIGNED, message)
     return locked
 
 
@@ -284,6 +316,8 @@ def plan_submit(*, actor: User, case: Case, content: str) -> Plan:
         locked = _move(case, actor, CaseAction.PLAN_SUBMIT)
         version = (locked.plans.order_by("-version").values_list("version", flat=True).first() or 0) + 1
         plan = Plan.objects.create(case=locked, version=version, content=content, submitted_by=actor)
+        with site_language():
+            _approval_notify(locked, _("plan version %(version)d") % {"version": version})
     return plan
 
 
@@ -372,7 +406,10 @@ def extension_request(*, actor: User, case: Case, days: int, reason: str) -> Ext
         locked = _move(case, actor, CaseAction.EXTENSION_REQUEST, note=_("%(days)d days: %(reason)s") % {"days": days, "reason": reason})
         if Extension.objects.filter(case=locked).exists():
             raise ValidationError({"days": [_("This case has already had its one extension request.")]})
-        return Extension.objects.create(case=locked, days=days, reason=reason, requested_by=actor)
+        extension = Extension.objects.create(case=locked, days=days, reason=reason, requested_by=actor)
+        with site_language():
+            _approval_notify(locked, _("an extension of %(days)d days") % {"days": days})
+        return extension
 
 
 def _extension_decide(*, actor: User, case: Case, action: str, status: str, note: str = "") -> Extension:
@@ -423,6 +460,8 @@ def reply_draft(*, actor: User, case: Case, outcome: str, content: str, legal_ba
                 "drafted_by": actor,
             },
         )
+        with site_language():
+            _approval_notify(locked, _("the drafted reply"))
     return reply
 
 
