@@ -144,6 +144,8 @@ REPEAT_WINDOW_DAYS = int(os.environ.get("REPEAT_WINDOW_DAYS", "180"))
 # often the scan runs. A group visit of at least this many people alerts the leadership at once.
 REMINDER_DUE_SOON_DAYS = int(os.environ.get("REMINDER_DUE_SOON_DAYS", "3"))
 REMINDER_SCAN_MINUTES = int(os.environ.get("REMINDER_SCAN_MINUTES", "5"))
+# How often beat flushes the e-mail outbox, which is what delivers mail held up by a broker outage.
+OUTBOX_SEND_SECONDS = int(os.environ.get("OUTBOX_SEND_SECONDS", "60"))
 GROUP_VISIT_ALERT_SIZE = int(os.environ.get("GROUP_VISIT_ALERT_SIZE", "50"))
 # Links in e-mails point here.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -171,7 +173,7 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
 CELERY_BEAT_SCHEDULE = {
     "scan-deadlines": {"task": "cases.tasks.scan_deadlines", "schedule": timedelta(minutes=REMINDER_SCAN_MINUTES)},
-    "send-outbox": {"task": "accounts.tasks.outbox_send", "schedule": timedelta(minutes=1)},
+    "send-outbox": {"task": "accounts.tasks.outbox_send", "schedule": timedelta(seconds=OUTBOX_SEND_SECONDS)},
 }
 
 CACHES = {

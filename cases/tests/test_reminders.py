@@ -160,7 +160,7 @@ def test_small_batches_send_everything(county):
     assert ReminderSent.objects.count() == 3
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_scans_at_once_send_each_reminder_once(county):
     cases = [make_case(county, state="assigned") for _ in range(6)]
     as_of = max(handling(case).due_on for case in cases) + timedelta(days=1)
