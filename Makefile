@@ -6,8 +6,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 TEST_DATABASE_URL := postgres://postgres@127.0.0.1:5432/xinfang
 DEMO_PETITIONS ?= 3000
-# The demo runs on the embedded defaults: SQLite in the work tree, Celery tasks run inline.
-DEMO_ENV := env -u DATABASE_URL -u REDIS_URL DEBUG=1
+# The demo runs on the embedded defaults: SQLite in the work tree, Celery tasks run inline, and the
+# notification e-mails written to files in demo-mail/ instead of sent.
+DEMO_ENV := env -u DATABASE_URL -u REDIS_URL DEBUG=1 EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend EMAIL_FILE_PATH=$(CURDIR)/demo-mail
 
 .PHONY: demo test venv clean
 
@@ -34,6 +35,8 @@ demo: $(VENV)/.installed-runtime
 	$(call compile_messages,$(DEMO_ENV))
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
 	$(DEMO_ENV) $(BIN)/python manage.py seed_demo --petitions $(DEMO_PETITIONS)
+	@# No beat in the demo: one reminder scan, so the bells show what is due.
+	$(DEMO_ENV) $(BIN)/python manage.py scan_deadlines
 	@$(DEMO_ENV) $(BIN)/python manage.py shell -v 0 -c "import os; \
 	from petitions.management.commands.seed_demo import DEFAULT_PASSWORD; \
 	print(); \
@@ -50,4 +53,4 @@ test: $(VENV)/.installed-dev
 	DEBUG=1 DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(BIN)/pytest -n 2
 
 clean:
-	rm -rf $(VENV) staticfiles .hypothesis
+	rm -rf $(VENV) staticfiles .hypothesis demo-mail
