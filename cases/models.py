@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Unit
 from petitions.calendar import due_date
-from petitions.models import Category, DeadlineKind, DeadlinePolicy, Petition
+from petitions.models import Category, DeadlineKind, DeadlinePolicy, Petition, ReminderLevel
 
 
 class CaseStatus(models.TextChoices):
@@ -441,14 +441,6 @@ class Appeal(models.Model):
         verbose_name = _("review or re-examination")
         verbose_name_plural = _("reviews and re-examinations")
         constraints = [models.UniqueConstraint(fields=["case", "level"], name="appeal_case_level")]
-
-
-class ReminderLevel(models.TextChoices):
-    """The reminders a deadline gets (DESIGN §6), each at most once for each due date it has had."""
-
-    DUE_SOON = "due_soon", _("Due soon")
-    DUE_TODAY = "due_today", _("Due today")
-    OVERDUE = "overdue", _("Overdue")
 
 
 class ReminderSent(models.Model):

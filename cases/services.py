@@ -49,7 +49,6 @@ from cases.models import (
     PlanStatus,
     ProgressNote,
     Rating,
-    ReminderLevel,
     ReminderSent,
     Reply,
     ReplyStatus,
@@ -60,7 +59,17 @@ from petitions import permissions as petition_permissions
 from petitions import services as petition_services
 from petitions.calendar import LoadResult, count_due, due_date, holidays_load, horizon, work_calendar
 from petitions.models import TRANSITIONS as PETITION_TRANSITIONS
-from petitions.models import Action, CalendarDay, DeadlineKind, DeadlinePolicy, Petition, PetitionEvent, TransitionNotAllowed
+from petitions.models import (
+    Action,
+    CalendarDay,
+    DeadlineKind,
+    DeadlinePolicy,
+    Petition,
+    PetitionEvent,
+    PetitionReminder,
+    ReminderLevel,
+    TransitionNotAllowed,
+)
 from petitions.selectors import OPEN_STATUSES
 from petitions.services import petition_claim
 
@@ -867,7 +876,8 @@ def _reminder_level(due_on: date, as_of: date) -> str:
 
 
 def deadlines_scan(*, as_of: date | None = None, batch_size: int = 1000) -> ScanResult:
-    """Send the reminder each open deadline has reached on `as_of` (default today), once.
+    """Send the reminder each open deadline has reached on `as_of` (default today), once: the case
+    deadlines, then the decision deadlines of petitions not yet decided.
 
     It reads the database, so a scan run late catches up: a deadline that went from "due soon" to
     overdue while nothing ran gets the overdue reminder (the earlier ones would say something no
@@ -877,30 +887,58 @@ def deadlines_scan(*, as_of: date | None = None, batch_size: int = 1000) -> Scan
     the winner notifies.
     """
     as_of = as_of or timezone.localdate()
-    level = DbCase(
-        When(due_on__lt=as_of, then=Value(ReminderLevel.OVERDUE)),
-        When(due_on=as_of, then=Value(ReminderLevel.DUE_TODAY)),
-        default=Value(ReminderLevel.DUE_SOON),
-    )
     candidates = (
         Deadline.objects.filter(status=DeadlineStatus.OPEN, due_on__lte=as_of + timedelta(days=settings.REMINDER_DUE_SOON_DAYS))
         .exclude(kind__in=PETITIONER_WINDOWS)
-        .annotate(level=level)
+        .annotate(level=_level_of("due_on", as_of))
         .exclude(Exists(ReminderSent.objects.filter(deadline=OuterRef("pk"), level=OuterRef("level"))))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    petitions = (
+        Petition.objects.filter(status__in=OPEN_STATUSES, decision_due__lte=as_of + timedelta(days=settings.REMINDER_DUE_SOON_DAYS))
+        .annotate(level=_level_of("decision_due", as_of))
+        .exclude(Exists(PetitionReminder.objects.filter(petition=OuterRef("pk"), level=OuterRef("level"))))
         .order_by("pk")
         .values_list("pk", flat=True)
     )
     directory = Directory()
     reminders = notifications = 0
-    last_pk = 0
-    while batch := list(candidates.filter(pk__gt=last_pk)[:batch_size]):
-        last_pk = batch[-1]
-        with transaction.atomic():
-            claimed = _reminders_claim(batch, as_of)
-            sent = notifications_send(_reminder_drafts(claimed, as_of, directory))
-        reminders += len(claimed)
-        notifications += len(sent)
+    for listed, claim, drafts in (
+        (candidates, _reminders_claim, _reminder_drafts),
+        (petitions, _petition_reminders_claim, _petition_reminder_drafts),
+    ):
+        last_pk = 0
+        while batch := list(listed.filter(pk__gt=last_pk)[:batch_size]):
+            last_pk = batch[-1]
+            with transaction.atomic():
+                claimed = claim(batch, as_of)
+                sent = notifications_send(drafts(claimed, as_of, directory))
+            reminders += len(claimed)
+            notifications += len(sent)
     return ScanResult(reminders=reminders, notifications=notifications)
+
+
+def _level_of(field: str, as_of: date) -> DbCase:
+    """_reminder_level in SQL."""
+    return DbCase(
+        When(**{f"{field}__lt": as_of}, then=Value(ReminderLevel.OVERDUE)),
+        When(**{field: as_of}, then=Value(ReminderLevel.DUE_TODAY)),
+        default=Value(ReminderLevel.DUE_SOON),
+    )
+
+
+def _claim(model, column: str, rows: list[tuple]) -> set[int]:
+    """Insert (object id, level, due_on, sent_at) reminder rows; returns the ids whose row this call
+    inserted. The unique constraint on (object, level) decides between two scans at once."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({column}, level, due_on, sent_at) VALUES {', '.join(['(%s, %s, %s, %s)'] * len(rows))} "
+            f"ON CONFLICT ({column}, level) DO NOTHING RETURNING {column}",
+            [value for row in rows for value in row],
+        )
+        return {object_id for (object_id,) in cursor.fetchall()}
 
 
 def _reminders_claim(deadline_ids: list[int], as_of: date) -> list[Deadline]:
@@ -916,15 +954,54 @@ def _reminders_claim(deadline_ids: list[int], as_of: date) -> list[Deadline]:
         return []
     now = timezone.now()
     rows = [(deadline.pk, _reminder_level(deadline.due_on, as_of), deadline.due_on, now) for deadline in deadlines.values()]
-    table = connection.ops.quote_name(ReminderSent._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (deadline_id, level, due_on, sent_at) VALUES {', '.join(['(%s, %s, %s, %s)'] * len(rows))} "
-            "ON CONFLICT (deadline_id, level) DO NOTHING RETURNING deadline_id",
-            [value for row in rows for value in row],
-        )
-        won = {deadline_id for (deadline_id,) in cursor.fetchall()}
+    won = _claim(ReminderSent, "deadline_id", rows)
     return [deadline for pk, deadline in deadlines.items() if pk in won]
+
+
+def _petition_reminders_claim(petition_ids: list[int], as_of: date) -> list[Petition]:
+    """As _reminders_claim, for the decision deadlines of petitions not yet decided."""
+    petitions = {
+        petition.pk: petition
+        for petition in Petition.objects.select_for_update(of=("self",))
+        .filter(pk__in=petition_ids, status__in=OPEN_STATUSES)
+        .select_related("category")
+        .only("pk", "reg_no", "status", "unit_id", "intake_unit_id", "decision_due", "category__name")
+    }
+    if not petitions:
+        return []
+    now = timezone.now()
+    rows = [(petition.pk, _reminder_level(petition.decision_due, as_of), petition.decision_due, now) for petition in petitions.values()]
+    won = _claim(PetitionReminder, "petition_id", rows)
+    return [petition for pk, petition in petitions.items() if pk in won]
+
+
+def _petition_reminder_drafts(petitions: list[Petition], as_of: date, directory: Directory) -> list[Notification]:
+    """The unit that must decide (its clerks and handlers) is reminded; overdue also the supervisors."""
+    drafts = []
+    with site_language():
+        for petition in petitions:
+            level = _reminder_level(petition.decision_due, as_of)
+            values = {
+                "reg_no": petition.reg_no,
+                "category": petition.category.name,
+                "due": petition.decision_due.isoformat(),
+                "days": abs((petition.decision_due - as_of).days),
+            }
+            if level == ReminderLevel.OVERDUE:
+                message = _("Petition %(reg_no)s (%(category)s): the decision to accept was due on %(due)s, %(days)d days ago.") % values
+            elif level == ReminderLevel.DUE_TODAY:
+                message = _("Petition %(reg_no)s (%(category)s): the decision to accept is due today, %(due)s.") % values
+            else:
+                message = _("Petition %(reg_no)s (%(category)s): the decision to accept is due %(due)s, in %(days)d days.") % values
+            recipients = directory.in_unit(petition.responsible_unit_id, Role.CLERK, Role.HANDLER)
+            if level == ReminderLevel.OVERDUE:
+                recipients += directory.with_role(Role.SUPERVISOR)
+            link = reverse("petition-detail", args=[petition.pk])
+            drafts += [
+                notification_draft(recipient=user, kind=_REMINDER_KINDS[level], message=message, link=link, subject=petition)
+                for user in recipients
+            ]
+    return drafts
 
 
 _APPEAL_DECISIONS = frozenset({DeadlineKind.REVIEW_DECISION, DeadlineKind.REEXAMINATION_DECISION})

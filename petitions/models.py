@@ -377,3 +377,26 @@ class CalendarDay(models.Model):
             else:
                 message = _("%(date)s is a weekend day and so a rest day already; only a weekday can be a holiday entry.")
             raise ValidationError({"is_workday": message % {"date": self.date.isoformat()}})
+
+
+class ReminderLevel(models.TextChoices):
+    """The reminders a deadline gets (DESIGN §6), each at most once for each due date it has had."""
+
+    DUE_SOON = "due_soon", _("Due soon")
+    DUE_TODAY = "due_today", _("Due today")
+    OVERDUE = "overdue", _("Overdue")
+
+
+class PetitionReminder(models.Model):
+    """That an open petition's decision deadline got its reminder of one level (the scan is
+    cases.services.deadlines_scan; the unique constraint makes it once, as for case deadlines)."""
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="reminders")
+    level = models.CharField(_("level"), max_length=10, choices=ReminderLevel.choices)
+    due_on = models.DateField(_("due on"))
+    sent_at = models.DateTimeField(_("sent at"))
+
+    class Meta:
+        verbose_name = _("reminder sent")
+        verbose_name_plural = _("reminders sent")
+        constraints = [models.UniqueConstraint(fields=["petition", "level"], name="petition_reminder_once")]

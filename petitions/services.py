@@ -39,6 +39,7 @@ from petitions.models import (
     Petitioner,
     PetitionEvent,
     PetitionPetitioner,
+    PetitionReminder,
     Purpose,
     RegistrationCounter,
     RouteMode,
@@ -357,6 +358,7 @@ def petition_route(*, actor: User, petition: Petition, unit: Unit, mode: str) ->
         locked.status, locked.unit, locked.route_mode = result, unit, mode
         locked.decision_due = due_date(kind=DeadlineKind.DECISION, start=timezone.localdate()).due_on
         locked.save(update_fields=["status", "unit", "route_mode", "decision_due"])
+        PetitionReminder.objects.filter(petition=locked).delete()  # the new unit's clock: remind it afresh
         _event(locked, actor, Action.ROUTE, from_status=from_status, unit=unit, note=RouteMode(mode).label)
         with site_language():
             message = _("Petition %(reg_no)s was routed to %(unit)s; decide whether to accept it by %(due)s.") % {
@@ -497,5 +499,6 @@ def decision_deadlines_recompute(*, actor: User, changed_from: date, by_policy: 
         petition.decision_due = due_on
         moved.append(petition)
     Petition.objects.bulk_update(moved, ["decision_due"])
+    PetitionReminder.objects.filter(petition__in=moved).delete()
     PetitionEvent.objects.bulk_create(events)
     return len(moved)

@@ -141,9 +141,9 @@ def test_batches_cost_the_same_queries_for_one_deadline_or_many(county, django_a
     cases = [make_case(county, state="assigned") for _ in range(4)]
     as_of = max(handling(case).due_on for case in cases) + timedelta(days=1)
 
-    # The directory (units, users), the candidates, then per batch: lock and re-read, claim, members,
-    # content type, notifications, outbox; and the empty last page.
-    with django_assert_max_num_queries(12):
+    # The directory (units, users); the case deadlines: per batch lock and re-read, claim, members,
+    # notifications, outbox, and the empty last page; the petitions (their empty page).
+    with django_assert_max_num_queries(14):
         result = services.deadlines_scan(as_of=as_of)
 
     assert result.reminders == 4
@@ -216,3 +216,41 @@ def test_the_task_runs_the_scan_for_today(county, assigned):
     outcome = tasks.scan_deadlines.apply().get()
 
     assert outcome == {"reminders": 1, "notifications": 3}
+
+
+def test_a_petition_waiting_for_its_decision_reminds_the_unit_that_must_decide(county):
+    from petitions import services as petition_services
+    from petitions.models import PetitionReminder
+    from tests.factories import make_petition
+
+    petition = make_petition(actor=county.bureau_clerk, locality=county.township_a)
+    petition = petition_services.petition_route(actor=county.bureau_clerk, petition=petition, unit=county.township_b, mode="transfer")
+    due = petition.decision_due
+
+    services.deadlines_scan(as_of=due - timedelta(days=3))
+    services.deadlines_scan(as_of=due - timedelta(days=2))
+    services.deadlines_scan(as_of=due + timedelta(days=1))
+
+    assert sorted(PetitionReminder.objects.values_list("level", flat=True)) == ["due_soon", "overdue"]
+    assert recipients(NotificationKind.DUE_SOON) == ["clerk_b", "handler_b"]
+    assert recipients(NotificationKind.OVERDUE) == ["clerk_b", "handler_b", "supervisor"]
+    (message,) = received(NotificationKind.OVERDUE)
+    assert petition.reg_no in message
+
+
+def test_a_decided_petition_is_not_reminded_and_rerouting_rearms(county):
+    from petitions import services as petition_services
+    from petitions.models import PetitionReminder
+    from tests.factories import make_petition
+
+    petition = make_petition(actor=county.bureau_clerk, locality=county.township_a)
+    services.deadlines_scan(as_of=petition.decision_due)
+    assert PetitionReminder.objects.filter(petition=petition).count() == 1
+
+    petition_services.petition_route(actor=county.bureau_clerk, petition=petition, unit=county.township_a, mode="transfer")
+    assert not PetitionReminder.objects.exists()
+
+    make_case(county, state="accepted")  # a routed and accepted petition: decided
+    services.deadlines_scan(as_of=petition.decision_due + timedelta(days=400))
+    reminded = set(PetitionReminder.objects.values_list("petition_id", flat=True))
+    assert reminded == {petition.pk}
