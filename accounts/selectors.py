@@ -1,6 +1,7 @@
 """Reads about units and users, and the one answer to "whose data may this user see"."""
 
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 
 from accounts.models import Notification, Role, Unit, UnitKind, User
 
@@ -105,7 +106,7 @@ def notification_list(user: User, *, unread: bool | None = None) -> QuerySet:
 
 def notification_get(user: User, pk: int) -> Notification:
     """One of the user's own notifications; anyone else's does not exist for them (404)."""
-    return Notification.objects.get(recipient=user, pk=pk)
+    return get_object_or_404(Notification.objects.select_related("subject_type"), recipient=user, pk=pk)
 
 
 def unread_count(user: User) -> int:
