@@ -1,4 +1,5 @@
-"""Sign-in for programs and the reference data every client needs (API.md "Reference data")."""
+"""Sign-in for programs, the reference data every client needs (API.md "Reference data") and the
+user's own notifications (API.md "Notifications")."""
 
 from axes.helpers import get_client_ip_address
 from axes.utils import reset as axes_reset
@@ -13,8 +14,20 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import selectors
-from accounts.serializers import MeSerializer, TokenRequestSerializer, TokenSerializer, UnitSerializer, UserFilterSerializer, UserSerializer
+from accounts import selectors, services
+from accounts.models import Notification
+from accounts.serializers import (
+    MarkedSerializer,
+    MeSerializer,
+    MeUpdateSerializer,
+    NotificationFilterSerializer,
+    NotificationSerializer,
+    TokenRequestSerializer,
+    TokenSerializer,
+    UnitSerializer,
+    UserFilterSerializer,
+    UserSerializer,
+)
 
 LISTS_ARE_PAGINATED = "Paginated like every list: `?page=` and `?page_size=` (at most 200)."
 
@@ -64,6 +77,20 @@ class MeApi(APIView):
     def get(self, request):
         return Response(MeSerializer(request.user).data)
 
+    @extend_schema(
+        request=MeUpdateSerializer,
+        responses={
+            200: MeSerializer,
+            400: OpenApiResponse(description="`email_notifications` missing or not a boolean, or another field sent."),
+        },
+        description="Change your e-mail preference: whether each notification is also sent to your e-mail address.",
+    )
+    def patch(self, request):
+        serializer = MeUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.email_preference_set(user=request.user, enabled=serializer.validated_data["email_notifications"])
+        return Response(MeSerializer(user).data)
+
 
 @extend_schema(description="Every unit of the county. " + LISTS_ARE_PAGINATED)
 class UnitListApi(ListAPIView):
@@ -84,3 +111,40 @@ class UserListApi(ListAPIView):
         filters.is_valid(raise_exception=True)
         unit = filters.validated_data.get("unit")
         return selectors.user_list(role=filters.validated_data.get("role"), unit_id=unit.pk if unit else None)
+
+
+NOT_YOURS = {404: OpenApiResponse(description="No such notification of yours; nothing changed.")}
+
+
+@extend_schema(
+    description=(
+        "Your notifications, newest first. `case` or `petition` is the id of what it is about (or null); `link` the page "
+        "that shows it. " + LISTS_ARE_PAGINATED
+    ),
+    parameters=[NotificationFilterSerializer],
+)
+class NotificationListApi(ListAPIView):
+    serializer_class = NotificationSerializer
+    filter_backends = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Notification.objects.none()
+        filters = NotificationFilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        return selectors.notification_list(self.request.user, unread=filters.validated_data["unread"])
+
+
+class NotificationReadApi(APIView):
+    @extend_schema(request=None, responses={200: NotificationSerializer, **NOT_YOURS}, description="Mark one of your notifications read.")
+    def post(self, request, pk: int):
+        notification = selectors.notification_get(request.user, pk)
+        services.notification_mark_read(user=request.user, notification=notification)
+        return Response(NotificationSerializer(notification).data)
+
+
+class NotificationReadAllApi(APIView):
+    @extend_schema(request=None, responses=MarkedSerializer, description="Mark all your unread notifications read.")
+    def post(self, request):
+        marked = services.notifications_mark_all_read(user=request.user)
+        return Response(MarkedSerializer({"marked": marked}).data)

@@ -140,6 +140,7 @@ def test_me(api, county):
         "full_name": "clerk_a",
         "unit": {"id": county.township_a.pk, "code": county.township_a.code, "name": "城关镇"},
         "roles": ["clerk"],
+        "email_notifications": True,
     }
 
 
