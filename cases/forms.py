@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, Unit, User
 from accounts.selectors import unit_list, user_list
-from cases.models import MeetingKind, Outcome, Rating
+from cases.models import Case, MeetingKind, Outcome, Rating
 from petitions.forms import BootstrapMixin
 
 
@@ -141,3 +141,38 @@ class AppealDecisionForm(BootstrapMixin, forms.Form):
     content = _text(_("Opinion"), rows=5)
     legal_basis = forms.CharField(label=_("Legal basis"), max_length=300, required=False)
     served_on = forms.DateField(label=_("Served on"), widget=DateInput())
+
+
+class CaseForm(BootstrapMixin, forms.Form):
+    """A form whose choices come from the case it acts on (cases.views passes it)."""
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case = case
+
+
+def team_units(case: Case) -> list[Unit]:
+    """The units of Case.team_unit_ids as objects, lead unit first, from what the case page has
+    already read (selectors.case_get sets the units and prefetches the supporting ones)."""
+    units = [case.lead_unit, *case.supporting_units.all(), case.stability_unit, case.accepting_unit]
+    team = case.team_unit_ids
+    return list({unit.pk: unit for unit in units if unit is not None and unit.pk in team}.values())
+
+
+class SupervisionIssueForm(CaseForm):
+    # Only the case's team units are offered; the service refuses any other unit too (and the API's callers).
+    unit = forms.ChoiceField(label=_("Unit"), choices=())
+    due_on = forms.DateField(label=_("Respond by"), widget=DateInput())
+    instruction = _text(_("Instruction"), rows=3, placeholder=_("What the unit must do"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._units = {str(unit.pk): unit for unit in team_units(self.case)}
+        self.fields["unit"].choices = [("", _("— choose —")), *((pk, unit.name) for pk, unit in self._units.items())]
+
+    def clean_unit(self) -> Unit:
+        return self._units[self.cleaned_data["unit"]]
+
+
+class SupervisionRespondForm(BootstrapMixin, forms.Form):
+    response = _text(_("What the unit did"), rows=3)

@@ -6,8 +6,10 @@ from datetime import date, timedelta
 import django_filters
 from django import forms
 from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -28,9 +30,10 @@ from cases.models import (
     LeaderMeeting,
     Plan,
     ProgressNote,
+    SupervisionOrder,
 )
 from petitions.calendar import count_due, horizon, work_calendar
-from petitions.models import DeadlinePolicy, Petition
+from petitions.models import DeadlineKind, DeadlinePolicy, Petition
 
 
 def cases_visible_to(user: User) -> QuerySet[Case]:
@@ -193,6 +196,12 @@ def case_get(*, user: User, pk: int) -> Case:
             Prefetch("hearings", queryset=Hearing.objects.select_related("recorded_by")),
             Prefetch("progress_notes", queryset=ProgressNote.objects.select_related("author")),
             Prefetch("leader_meetings", queryset=LeaderMeeting.objects.select_related("leader")),
+            Prefetch(
+                "supervision_orders",
+                queryset=SupervisionOrder.objects.select_related("unit", "issued_by", "responded_by", "deadline").order_by(
+                    "issued_at", "id"
+                ),
+            ),
         )
     )
     case = get_object_or_404(cases, pk=pk)
@@ -211,6 +220,17 @@ def case_get(*, user: User, pk: int) -> Case:
 def case_visible(*, user: User, pk: int) -> Case:
     """The bare case row if the user may see it, else 404: for reads that need none of the page's prefetches."""
     return get_object_or_404(cases_visible_to(user), pk=pk)
+
+
+def supervision_order_of(case: Case, pk: int) -> SupervisionOrder:
+    """One supervision order of a case the caller may see, else 404 (an order of another case is not
+    reachable through this one). Read from the case's orders, so on the case page's prefetched case
+    it costs nothing, and its `case` is the caller's: the service checks the move against the state
+    the caller saw."""
+    order = next((order for order in case.supervision_orders.all() if order.pk == pk), None)
+    if order is None:
+        raise Http404
+    return order
 
 
 def case_timeline(case: Case) -> QuerySet[CaseEvent]:
@@ -253,18 +273,22 @@ def case_of_petition(petition_id: int) -> Case | None:
 
 def deadline_explanations(deadlines: Iterable[Deadline]) -> dict[int, tuple[str, ...]]:
     """How each due date is counted, on one read of the policies and one of the calendar for all of
-    them (Deadline.explanation() costs two queries a deadline)."""
+    them (Deadline.explanation() costs two queries a deadline). A supervision order's date is the
+    supervisor's, not counted, whatever policy an administrator may have saved for the kind."""
     deadlines = list(deadlines)
+    explanations = {
+        deadline.pk: (gettext("Set by the supervision order."),) if deadline.kind == DeadlineKind.SUPERVISION else ()
+        for deadline in deadlines
+    }
     policies = DeadlinePolicy.objects.in_bulk(field_name="kind")
-    counted = [deadline for deadline in deadlines if deadline.kind in policies]
+    counted = [deadline for deadline in deadlines if deadline.kind in policies and deadline.kind != DeadlineKind.SUPERVISION]
     if not counted:
-        return {deadline.pk: () for deadline in deadlines}
+        return explanations
 
     counts = {deadline.pk: deadline.counted_with(policies[deadline.kind]) for deadline in counted}
     calendar = work_calendar(
         first=min(deadline.start_on for deadline in counted) + timedelta(days=1),
         last=max(horizon(**count) for count in counts.values()),
     )
-    explanations = {deadline.pk: () for deadline in deadlines}
     explanations.update({pk: count_due(calendar=calendar, **count).explanation for pk, count in counts.items()})
     return explanations

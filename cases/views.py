@@ -8,6 +8,7 @@ comes back on the form (400), a case that has moved on answers 409 and nothing i
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django import forms as django_forms
 from django.contrib import messages
@@ -24,7 +25,16 @@ from django.views.decorators.http import require_POST
 from accounts.models import Role, User
 from accounts.selectors import unit_list, user_list
 from cases import documents, forms, permissions, selectors, services
-from cases.models import HANDLING_STATUSES, Case, CaseAction, DeadlineStatus, Extension, ExtensionStatus
+from cases.models import (
+    HANDLING_STATUSES,
+    Case,
+    CaseAction,
+    DeadlineStatus,
+    Extension,
+    ExtensionStatus,
+    SupervisionOrder,
+    SupervisionStatus,
+)
 from config.pagination import LargeTablePaginator
 from petitions.forms import apply_service_errors, category_label
 from petitions.models import DeadlineKind, TransitionNotAllowed
@@ -65,7 +75,12 @@ def _render_options_inline(form: django_forms.Form) -> None:
 @dataclass(frozen=True)
 class CaseActionPage:
     """One action of the case page: its form, who may take it (cases.permissions), the workflow step
-    it is (cases.models.TRANSITIONS), any further condition for offering it, and the one service it calls."""
+    it is (cases.models.TRANSITIONS), any further condition for offering it, and the one service it calls.
+
+    An action on one object of the case (answering a supervision order) names the object in its URL,
+    after the case: `item` finds it among the case's (not there: 404), and `allowed`, `offered` and
+    `perform` are given it in place of the case. The page offers such an action beside each object.
+    """
 
     name: str
     path: str
@@ -74,19 +89,25 @@ class CaseActionPage:
     done: Promise
     transition: str
     form: type[django_forms.Form]
-    allowed: Callable[[User, Case], bool]
-    perform: Callable[[User, Case, dict], object]
-    offered: Callable[[Case], bool] = lambda case: True
+    allowed: Callable[[User, Any], bool]
+    perform: Callable[[User, Any, dict], object]
+    offered: Callable[[Any], bool] = lambda case: True
     style: str = "primary"
     open: bool = False
+    item: Callable[[Case, int], Any] | None = None
 
     @property
     def url_name(self) -> str:
         return f"case-{self.name.replace('_', '-')}"
 
-    def make_form(self, data=None) -> django_forms.Form:
-        """Field ids carry the action's name: several forms on one page share field names."""
-        form = self.form(data, auto_id=f"id_{self.name}_%s")
+    def url(self, case: Case, item: Any = None) -> str:
+        return reverse(self.url_name, args=[case.pk] if item is None else [case.pk, item.pk])
+
+    def make_form(self, case: Case, data=None, item: Any = None) -> django_forms.Form:
+        """Field ids carry the action's name (and the object's id): several forms on one page share field names."""
+        prefix = self.name if item is None else f"{self.name}_{item.pk}"
+        extra = {"case": case} if issubclass(self.form, forms.CaseForm) else {}
+        form = self.form(data, auto_id=f"id_{prefix}_%s", **extra)
         _render_options_inline(form)
         return form
 
@@ -342,6 +363,31 @@ ACTIONS: dict[str, CaseActionPage] = {
             perform=lambda actor, case, data: services.reexamination_decide(actor=actor, case=case, **data),
             open=True,
         ),
+        CaseActionPage(
+            name="supervision_issue",
+            path="supervision/",
+            title=gettext_lazy("Issue a supervision order"),
+            button=gettext_lazy("Issue the order"),
+            done=gettext_lazy("The supervision order is issued; the unit is notified."),
+            transition=CaseAction.SUPERVISION_ISSUE,
+            form=forms.SupervisionIssueForm,
+            allowed=lambda user, case: permissions.can_supervise(user),
+            perform=lambda actor, case, data: services.supervision_issue(actor=actor, case=case, **data),
+            style="outline-primary",
+        ),
+        CaseActionPage(
+            name="supervision_respond",
+            path="supervision/<int:item>/respond/",
+            title=gettext_lazy("Answer the supervision order"),
+            button=gettext_lazy("Send the answer"),
+            done=gettext_lazy("The answer is recorded; the supervisor is notified."),
+            transition=CaseAction.SUPERVISION_RESPOND,
+            form=forms.SupervisionRespondForm,
+            allowed=permissions.can_respond_supervision,
+            perform=lambda actor, order, data: services.supervision_respond(actor=actor, order=order, **data),
+            offered=lambda order: order.status == SupervisionStatus.OPEN,
+            item=selectors.supervision_order_of,
+        ),
     ]
 }
 
@@ -436,33 +482,69 @@ def _deadline_rows(case: Case, today: date) -> list[DeadlineRow]:
     return rows
 
 
-def _offered_actions(user: User, case: Case, failed: dict[str, django_forms.Form]) -> list[dict]:
-    """The actions this user may take now, each with its form (the one that failed, if any)."""
+# Which form failed: (action name, id of the object it acted on, None for the case itself).
+Failed = dict[tuple[str, int | None], django_forms.Form]
+
+
+@dataclass(frozen=True)
+class SupervisionRow:
+    order: SupervisionOrder
+    status: str
+    status_label: str
+    days_left: int | None
+    actions: list[dict]
+
+
+def _supervision_rows(user: User, case: Case, today: date, failed: Failed) -> list[SupervisionRow]:
+    """Each order with its deadline read as the deadlines list reads it, and the actions this user may take on it."""
+    rows = []
+    for order in case.supervision_orders.all():
+        status = order.deadline.current_status(today)
+        rows.append(
+            SupervisionRow(
+                order=order,
+                status=status,
+                status_label=DeadlineStatus(status).label,
+                days_left=(order.deadline.due_on - today).days if status in RUNNING and order.deadline.met_on is None else None,
+                actions=_offered_actions(user, case, failed, item=order),
+            )
+        )
+    return rows
+
+
+def _offered_actions(user: User, case: Case, failed: Failed, *, item: Any = None) -> list[dict]:
+    """The actions this user may take now on the case (or on one of its objects), each with its form
+    (the one that failed, if any)."""
     offered, permitted = [], {}
+    subject = case if item is None else item
     for action in ACTIONS.values():
-        form = failed.get(action.name)
+        if (action.item is None) != (item is None):
+            continue
+        form = failed.get((action.name, None if item is None else item.pk))
         if form is None:
-            if not (case.can(action.transition) and action.offered(case)):
+            if not (case.can(action.transition) and action.offered(subject)):
                 continue
             if action.allowed not in permitted:  # several actions share a permission; ask once
-                permitted[action.allowed] = action.allowed(user, case)
+                permitted[action.allowed] = action.allowed(user, subject)
             if not permitted[action.allowed]:
                 continue
-            form = action.make_form()
+            form = action.make_form(case, item=item)
         offered.append(
             {
                 "action": action,
                 "form": form,
-                "url": reverse(action.url_name, args=[case.pk]),
+                "url": action.url(case, item),
                 "open": action.open or form.is_bound,
+                "dom_id": action.name if item is None else f"{action.name}-{item.pk}",
             }
         )
     return offered
 
 
-def _case_page(request: HttpRequest, case: Case, *, status: int = 200, failed: dict | None = None) -> HttpResponse:
+def _case_page(request: HttpRequest, case: Case, *, status: int = 200, failed: Failed | None = None) -> HttpResponse:
     today = timezone.localdate()
     user = request.user
+    failed = failed or {}
     context = {
         "case": case,
         "today": today,
@@ -473,23 +555,27 @@ def _case_page(request: HttpRequest, case: Case, *, status: int = 200, failed: d
         "deadlines": _deadline_rows(case, today),
         "extension": _extension(case),
         "appeals": case.appeals.all(),
+        "supervision_orders": _supervision_rows(user, case, today, failed),
         "timeline": list(selectors.case_timeline(case)),
-        "actions": _offered_actions(user, case, failed or {}),
+        "actions": _offered_actions(user, case, failed),
     }
     return render(request, "cases/detail.html", context, status=status)
 
 
 @login_required
 @require_POST
-def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    """One action of the case workflow: the URL names it, ACTIONS says which form and service."""
+def case_action(request: HttpRequest, pk: int, action: str, item: int | None = None) -> HttpResponse:
+    """One action of the case workflow: the URL names it (and the object of the case it acts on), ACTIONS
+    says which form and service."""
     page_action = ACTIONS[action]
     case = selectors.case_get(user=request.user, pk=pk)
-    permissions.require(page_action.allowed(request.user, case))
-    form = page_action.make_form(request.POST)
+    target = None if page_action.item is None else page_action.item(case, item)
+    subject = case if target is None else target
+    permissions.require(page_action.allowed(request.user, subject))
+    form = page_action.make_form(case, request.POST, item=target)
     if form.is_valid():
         try:
-            page_action.perform(request.user, case, form.cleaned_data)
+            page_action.perform(request.user, subject, form.cleaned_data)
         except ValidationError as error:
             for message in apply_service_errors(form, error):
                 form.add_error(None, message)
@@ -498,7 +584,7 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         else:
             messages.success(request, page_action.done)
             return redirect("case-detail", pk=case.pk)
-    return _case_page(request, case, status=400, failed={action: form})
+    return _case_page(request, case, status=400, failed={(action, item): form})
 
 
 def _conflict(request: HttpRequest, pk: int, error: TransitionNotAllowed) -> HttpResponse:

@@ -45,6 +45,7 @@ BADGE_CLASSES = {
     "rejected": "text-bg-danger",
     "open": "text-bg-info",
     "met": "text-bg-success",
+    "answered": "text-bg-success",
     "overdue": "text-bg-danger",
     "lapsed": "text-bg-secondary",
     "satisfied": "text-bg-success",

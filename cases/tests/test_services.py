@@ -25,6 +25,7 @@ from cases.models import (
     Plan,
     ProgressNote,
     Reply,
+    SupervisionOrder,
 )
 from petitions import services as petition_services
 from petitions.models import TRANSITIONS as PETITION_TRANSITIONS
@@ -59,6 +60,7 @@ def case_state(case_pk: int) -> dict:
         "hearings": Hearing.objects.filter(case=case).count(),
         "meetings": LeaderMeeting.objects.filter(case=case).count(),
         "petitions": list(CasePetition.objects.filter(case=case).values_list("petition_id", "petition__status")),
+        "supervision": list(SupervisionOrder.objects.filter(case=case).order_by("pk").values_list("pk", "status", "response")),
     }
 
 
@@ -67,6 +69,25 @@ TODAY = timezone.localdate
 
 def _request_extension(people, case):
     services.extension_request(actor=people.handler_a, case=case, days=20, reason="需要补充调查")
+
+
+def _order_issued(people, case):
+    """An open supervision order to township A. A concluded case takes no new one, but one issued
+    before the matter concluded is still answered: that one is written as the service would have."""
+    due_on = TODAY() + timedelta(days=7)
+    if case.can(CaseAction.SUPERVISION_ISSUE):
+        services.supervision_issue(actor=people.supervisor, case=case, unit=people.township_a, due_on=due_on, instruction="限期答复")
+        return
+    deadline = Deadline.objects.create(case=case, kind=DeadlineKind.SUPERVISION, start_on=TODAY(), due_on=due_on)
+    SupervisionOrder.objects.create(
+        case=case, unit=people.township_a, instruction="限期答复", due_on=due_on, deadline=deadline, issued_by=people.supervisor
+    )
+
+
+def _open_order(case):
+    order = SupervisionOrder.objects.get(case=case, status="open")
+    order.case = case
+    return order
 
 
 # Every case action: how to call it with good input, who may do it, and any set-up it needs in a state it may run from.
@@ -147,6 +168,18 @@ ACTIONS = {
             actor=actor, case=case, outcome="not_support", content="不支持", served_on=TODAY()
         ),
         "roles": {"supervisor"},
+    },
+    CaseAction.SUPERVISION_ISSUE: {
+        "call": lambda p, actor, case: services.supervision_issue(
+            actor=actor, case=case, unit=p.township_a, due_on=TODAY() + timedelta(days=7), instruction="督促限期化解"
+        ),
+        "roles": {"supervisor"},
+    },
+    CaseAction.SUPERVISION_RESPOND: {
+        "call": lambda p, actor, case: services.supervision_respond(actor=actor, order=_open_order(case), response="已约谈用工单位"),
+        # The ordered unit's leaders and handlers, at any stage: township A is the accepting unit.
+        "roles": {"handler_a", "leader_a"},
+        "prepare": _order_issued,
     },
 }
 ROLES = ["clerk_a", "handler_a", "leader_a", "leader_b", "handler_b", "department_handler", "supervisor", "admin"]

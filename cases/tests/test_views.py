@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from cases import services
-from cases.models import TRANSITIONS, Case, CaseAction, CaseEvent, CaseStatus, ProgressNote
+from cases.models import TRANSITIONS, Case, CaseAction, CaseEvent, CaseStatus, ProgressNote, SupervisionOrder
 from cases.tests.test_services import case_state
 from cases.views import ACTIONS
 from tests.factories import make_case, make_user
@@ -46,6 +46,24 @@ def today() -> str:
 
 def _extension_requested(people, case):
     services.extension_request(actor=people.handler_a, case=case, days=20, reason="需要补充调查")
+
+
+def _in_a_week() -> str:
+    return (timezone.localdate() + timedelta(days=7)).isoformat()
+
+
+def _order_issued(people, case):
+    services.supervision_issue(
+        actor=people.supervisor, case=case, unit=people.township_a, due_on=timezone.localdate() + timedelta(days=7), instruction="限期化解"
+    )
+
+
+def _order_answered(people) -> Case:
+    """A case whose one supervision order someone of the unit has answered already."""
+    case = make_case(people, state="in_progress")
+    _order_issued(people, case)
+    services.supervision_respond(actor=people.leader_a, order=SupervisionOrder.objects.get(case=case), response="已处理")
+    return Case.objects.get(pk=case.pk)
 
 
 # Every action view: the state it runs from (and any set-up), who may and who may not (both can see
@@ -202,6 +220,29 @@ ACTION_TESTS = {
         "data": lambda p: {"outcome": "explain", "content": "维持，终结", "served_on": today()},
         "check": lambda p, case: case.status == CaseStatus.CONCLUDED,
     },
+    "supervision_issue": {
+        "state": "in_progress",
+        "allowed": "supervisor",
+        "refused": "leader_a",
+        "data": lambda p: {"unit": p.department.pk, "due_on": _in_a_week(), "instruction": "督促限期化解"},
+        "check": lambda p, case: (
+            case.supervision_orders.get().unit == p.department and case.deadlines.get(kind="supervision").due_on.isoformat() == _in_a_week()
+        ),
+    },
+    "supervision_respond": {
+        "state": "in_progress",
+        "setup": _order_issued,
+        # The action's object: the URL names it after the case.
+        "item": lambda case: case.supervision_orders.get(),
+        "allowed": "handler_a",
+        "refused": "department_handler",  # on the team, but the order is township A's
+        "data": lambda p: {"response": "已约谈用工单位"},
+        "check": lambda p, case: (
+            case.supervision_orders.get().response == "已约谈用工单位" and case.deadlines.get(kind="supervision").status == "met"
+        ),
+        # Answerable at any stage: what it cannot be is answered twice.
+        "moved_on": lambda p: (_order_answered(p), "already been answered"),
+    },
 }
 
 
@@ -219,7 +260,9 @@ def _case_for(people, name: str) -> Case:
 
 
 def _post(client, name: str, case: Case, data: dict):
-    return client.post(reverse(ACTIONS[name].url_name, args=[case.pk]), data)
+    item = ACTION_TESTS[name].get("item")
+    args = [case.pk] if item is None else [case.pk, item(case).pk]
+    return client.post(reverse(ACTIONS[name].url_name, args=args), data)
 
 
 @pytest.mark.parametrize("name", list(ACTION_TESTS))
@@ -275,15 +318,16 @@ def test_action_by_anonymous_redirects_to_login_and_changes_nothing(client, peop
 
 @pytest.mark.parametrize("name", list(ACTION_TESTS))
 def test_action_on_a_case_that_moved_on_is_409_and_changes_nothing(client, people, name):
-    """The second of two people acting on one case: the case is concluded by now, nothing may start from there."""
+    """The second of two people acting on one case: the case is concluded by now, nothing may start from
+    there (or, for an action allowed at any stage, someone else has already taken it)."""
     spec = ACTION_TESTS[name]
-    case = make_case(people, state="concluded")
+    case, message = spec["moved_on"](people) if "moved_on" in spec else (make_case(people, state="concluded"), "no longer possible")
     before = case_state(case.pk)
 
     response = _post(login(client, getattr(people, spec["allowed"])), name, case, spec["data"](people))
 
     assert response.status_code == 409
-    assert "no longer possible" in response.content.decode()
+    assert message in response.content.decode()
     assert case_state(case.pk) == before
 
 
@@ -644,7 +688,7 @@ def test_case_page_offers_only_the_actions_the_user_may_take(client, people):
     assert _offered(client, people.leader_a, case) == {"plan_approve", "plan_reject", "lead_change"}
     assert _offered(client, people.handler_a, case) == {"progress_add", "hearing_add", "leader_meeting_add"}
     assert _offered(client, people.clerk_a, case) == set()
-    assert _offered(client, people.supervisor, case) == {"lead_change"}
+    assert _offered(client, people.supervisor, case) == {"lead_change", "supervision_issue"}
 
     html = login(client, people.leader_a).get(reverse("case-detail", args=[case.pk])).content.decode()
     assert reverse("case-plan-approve", args=[case.pk]) in html
@@ -670,9 +714,9 @@ def test_case_page_offers_the_extension_once(client, people):
 def test_case_page_offers_the_review_request_while_its_window_is_open(client, people):
     case = make_case(people, state="closed")
     assert _offered(client, people.handler_a, case) == {"review_request"}
-    assert _offered(client, people.supervisor, case) == set()
+    assert _offered(client, people.supervisor, case) == {"supervision_issue"}
     reviewed = make_case(people, state="review_requested")
-    assert _offered(client, people.supervisor, reviewed) == {"review_decide"}
+    assert _offered(client, people.supervisor, reviewed) == {"review_decide", "supervision_issue"}
 
 
 def test_case_page_after_conclusion_offers_nothing(client, people):
@@ -708,10 +752,25 @@ def test_case_page_query_count_does_not_grow_with_events_or_notes(client, people
             services.leader_meeting_add(
                 actor=people.handler_a, case=Case.objects.get(pk=case.pk), kind="talk", held_on=timezone.localdate(), leader=people.leader_a
             )
+            # Supervision orders, open (each with its answer form for handler_a) and answered.
+            order = services.supervision_issue(
+                actor=people.supervisor,
+                case=Case.objects.get(pk=case.pk),
+                unit=people.township_a,
+                due_on=timezone.localdate() + timedelta(days=index),
+                instruction=f"督办{index}",
+            )
+            if index % 12 == 0:
+                services.supervision_respond(actor=people.leader_a, order=order, response=f"答复{index}")
     assert CaseEvent.objects.filter(case=case).count() >= few_events + 18
     assert ProgressNote.objects.filter(case=case).count() == 20
+    assert SupervisionOrder.objects.filter(case=case, status="open").count() == 1
+    assert SupervisionOrder.objects.filter(case=case).count() == 3
+    html = client.get(reverse("case-detail", args=[case.pk])).content.decode()
+    assert html.count('class="list-group-item supervision-order"') == 3 and html.count("supervision_respond-") >= 1
     assert count_queries(case.pk) == few
-    assert few <= 22
+    # 22 before supervision orders; their prefetch (with unit, issuer, answerer and deadline joined) is one more.
+    assert few <= 23
 
 
 # --- documents --------------------------------------------------------------------------------
