@@ -14,6 +14,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers as drf_serializers
+from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
@@ -37,6 +38,9 @@ from cases.serializers import (
     ProgressSerializer,
     ReplyDraftSerializer,
     ServeSerializer,
+    SupervisionIssueSerializer,
+    SupervisionOrderSerializer,
+    SupervisionRespondSerializer,
 )
 from petitions.selectors import petition_get
 
@@ -261,6 +265,46 @@ class ReexaminationDecideApi(_CaseActionApi):
 class CaseCloseApi(_CaseActionApi):
     permission = staticmethod(permissions.can_approve)
     service = staticmethod(services.case_close)
+
+
+# Supervision orders: they answer with the order, not the case.
+
+
+def _order_response(order, *, status_code: int = status.HTTP_200_OK) -> Response:
+    return Response(SupervisionOrderSerializer(order, context={"today": timezone.localdate()}).data, status=status_code)
+
+
+class SupervisionIssueApi(APIView):
+    @extend_schema(
+        request=SupervisionIssueSerializer,
+        responses={201: SupervisionOrderSerializer, **REFUSALS, **CONFLICT},
+        description=(
+            "Order a unit of the case's team to act by `due_on` (today or later); the unit's leaders and handlers are "
+            "notified, and the order's deadline is reminded like the others. County supervisors only."
+        ),
+    )
+    def post(self, request, pk: int):
+        case = selectors.case_visible(user=request.user, pk=pk)
+        permissions.require(permissions.can_supervise(request.user))
+        serializer = SupervisionIssueSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order = services.supervision_issue(actor=request.user, case=case, **serializer.validated_data)
+        return _order_response(order, status_code=status.HTTP_201_CREATED)
+
+
+class SupervisionRespondApi(APIView):
+    @extend_schema(
+        request=SupervisionRespondSerializer,
+        responses={200: SupervisionOrderSerializer, **REFUSALS, 409: OpenApiResponse(description="The order is answered already.")},
+        description="The ordered unit says what it did; the issuing supervisor is notified. Leaders and handlers of that unit.",
+    )
+    def post(self, request, pk: int, order_id: int):
+        case = selectors.case_visible(user=request.user, pk=pk)
+        order = selectors.supervision_order_of(case, order_id)
+        permissions.require(permissions.can_respond_supervision(request.user, order))
+        serializer = SupervisionRespondSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return _order_response(services.supervision_respond(actor=request.user, order=order, **serializer.validated_data))
 
 
 # Documents

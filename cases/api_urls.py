@@ -23,6 +23,7 @@ ACTIONS = {
     "reexamination": api.ReexaminationRequestApi,
     "reexamination/decide": api.ReexaminationDecideApi,
     "close": api.CaseCloseApi,
+    "supervision": api.SupervisionIssueApi,
 }
 
 urlpatterns = [
@@ -32,6 +33,7 @@ urlpatterns = [
         path(f"cases/<int:pk>/{action}/", view.as_view(), name=f"api-case-{action.replace('/', '-').replace('_', '-')}")
         for action, view in ACTIONS.items()
     ),
+    path("cases/<int:pk>/supervision/<int:order_id>/respond/", api.SupervisionRespondApi.as_view(), name="api-case-supervision-respond"),
     path("cases/<int:pk>/documents/<slug:kind>.pdf", api.CaseDocumentApi.as_view(), name="api-case-document"),
     # Here rather than in petitions.api_urls: the notices are built by cases, and petitions never imports cases.
     path("petitions/<int:pk>/documents/<slug:kind>.pdf", api.PetitionDocumentApi.as_view(), name="api-petition-document"),

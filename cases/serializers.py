@@ -14,7 +14,21 @@ from rest_framework import serializers
 
 from accounts.models import Unit, User
 from cases.documents import available_documents
-from cases.models import Appeal, Case, CaseEvent, Deadline, DeadlineStatus, Evaluation, Extension, Hearing, Outcome, Plan, Rating, Reply
+from cases.models import (
+    Appeal,
+    Case,
+    CaseEvent,
+    Deadline,
+    DeadlineStatus,
+    Evaluation,
+    Extension,
+    Hearing,
+    Outcome,
+    Plan,
+    Rating,
+    Reply,
+    SupervisionOrder,
+)
 from cases.selectors import case_timeline
 
 # Output
@@ -99,6 +113,36 @@ class HearingSerializer(serializers.ModelSerializer):
         fields = ["held_on", "end_on", "venue", "participants", "outcome"]
 
 
+class SupervisionOrderSerializer(serializers.ModelSerializer):
+    unit = serializers.PrimaryKeyRelatedField(read_only=True, help_text=_("The ordered unit (id), one of the case's team."))
+    issued_by = serializers.PrimaryKeyRelatedField(read_only=True, help_text=_("The supervisor who issued it (user id)."))
+    responded_by = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text=_("Who answered (user id); null while open.")
+    )
+    overdue = serializers.SerializerMethodField(help_text=_("Open past its respond-by date, or answered after it."))
+
+    class Meta:
+        model = SupervisionOrder
+        fields = [
+            "id",
+            "unit",
+            "instruction",
+            "due_on",
+            "status",
+            "issued_by",
+            "issued_at",
+            "response",
+            "responded_by",
+            "responded_at",
+            "overdue",
+        ]
+        read_only_fields = fields
+
+    def get_overdue(self, order: SupervisionOrder) -> bool:
+        # The order's deadline says it, as every deadline does (Deadline.current_status).
+        return order.deadline.current_status(self.context.get("today") or timezone.localdate()) == DeadlineStatus.OVERDUE
+
+
 class CaseSerializer(serializers.ModelSerializer):
     """A case as the list shows it; reads only what cases.api prefetches for a whole page."""
 
@@ -163,16 +207,17 @@ class CaseSerializer(serializers.ModelSerializer):
 
 
 class CaseDetailSerializer(CaseSerializer):
-    """The case with its timeline, appeals, hearings and the documents it can print."""
+    """The case with its timeline, appeals, hearings, supervision orders and the documents it can print."""
 
     deadlines = DeadlineDetailSerializer(many=True, read_only=True)
     appeals = AppealSerializer(many=True, read_only=True)
     hearings = HearingSerializer(many=True, read_only=True)
+    supervision_orders = SupervisionOrderSerializer(many=True, read_only=True, help_text=_("Oldest first."))
     documents = serializers.SerializerMethodField(help_text=_("Kinds downloadable at `documents/{kind}.pdf` in the case's current state."))
     events = serializers.SerializerMethodField(help_text=_("The timeline, oldest first."))
 
     class Meta(CaseSerializer.Meta):
-        fields = [*CaseSerializer.Meta.fields, "appeals", "hearings", "documents", "events"]
+        fields = [*CaseSerializer.Meta.fields, "appeals", "hearings", "supervision_orders", "documents", "events"]
         read_only_fields = fields
 
     def get_documents(self, case: Case) -> list[str]:
@@ -255,3 +300,13 @@ class AppealDecideSerializer(serializers.Serializer):
         required=False, allow_blank=True, default="", max_length=300, help_text=_("The laws and articles the opinion rests on.")
     )
     served_on = serializers.DateField()
+
+
+class SupervisionIssueSerializer(serializers.Serializer):
+    unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all(), help_text=_("A unit of the case's team (id)."))
+    due_on = serializers.DateField(help_text=_("The date the unit must answer by; today or later."))
+    instruction = serializers.CharField(allow_blank=True, help_text=_("What the unit must do."))
+
+
+class SupervisionRespondSerializer(serializers.Serializer):
+    response = serializers.CharField(allow_blank=True, help_text=_("What the unit did."))

@@ -632,4 +632,6 @@ def test_every_case_endpoint_is_in_the_schema(api, people):
         "/api/v1/petitions/{id}/documents/{kind}.pdf",
     }
     expected |= {f"/api/v1/cases/{{id}}/{endpoint.action}/" for endpoint in ENDPOINTS}
+    # Supervision orders answer with the order, not the case: their tests are in test_supervision.
+    expected |= {"/api/v1/cases/{id}/supervision/", "/api/v1/cases/{id}/supervision/{order_id}/respond/"}
     assert expected <= set(schema["paths"])
