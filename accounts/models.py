@@ -80,6 +80,7 @@ class NotificationKind(models.TextChoices):
     ALERT = "alert", _("Visit alert")
     ASSIGNED = "assigned", _("Case assigned")
     APPROVAL = "approval", _("Waiting for your approval")
+    DECIDED = "decided", _("Your submission was decided")
     ROUTED = "routed", _("Petition to decide")
 
 

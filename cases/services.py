@@ -339,6 +339,13 @@ def _plan_decide(*, actor: User, case: Case, action: str, status: str, reason: s
             raise TransitionNotAllowed(_("There is no submitted plan to decide on."))
         plan.status, plan.reason, plan.decided_by, plan.decided_at = status, reason, actor, timezone.now()
         plan.save(update_fields=["status", "reason", "decided_by", "decided_at"])
+        with site_language():
+            if status == PlanStatus.APPROVED:
+                message = _("Case %(case)d: %(leader)s approved plan version %(version)d.")
+            else:
+                message = _("Case %(case)d: %(leader)s sent plan version %(version)d back: %(reason)s")
+            message %= {"case": locked.pk, "leader": actor, "version": plan.version, "reason": reason}
+        _case_notify(locked, [plan.submitted_by], NotificationKind.DECIDED, message)
     return plan
 
 
@@ -438,6 +445,13 @@ def _extension_decide(*, actor: User, case: Case, action: str, status: str, note
             locked.save(update_fields=["handling_due"])
             note = _("%(days)d days; handling now due %(due)s.") % {"days": extension.days, "due": deadline.due_on}
         _event(locked, actor, action, note=note)
+        with site_language():
+            if status == ExtensionStatus.APPROVED:
+                message = _("Case %(case)d: %(leader)s approved the extension; handling is now due %(due)s.")
+            else:
+                message = _("Case %(case)d: %(leader)s refused the extension; handling stays due %(due)s.")
+            message %= {"case": locked.pk, "leader": actor, "due": locked.handling_due.isoformat()}
+        _case_notify(locked, [extension.requested_by], NotificationKind.DECIDED, message)
     return extension
 
 
@@ -482,6 +496,12 @@ def reply_approve(*, actor: User, case: Case) -> Reply:
         reply = Reply.objects.select_for_update().get(case=locked)
         reply.status, reply.approved_by, reply.approved_at = ReplyStatus.APPROVED, actor, timezone.now()
         reply.save(update_fields=["status", "approved_by", "approved_at"])
+        with site_language():
+            message = _("Case %(case)d: %(leader)s approved the reply; it can be served on the petitioner.") % {
+                "case": locked.pk,
+                "leader": actor,
+            }
+        _case_notify(locked, [reply.drafted_by], NotificationKind.DECIDED, message)
     return reply
 
 
