@@ -5,6 +5,7 @@ from datetime import date
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Unit
@@ -276,7 +277,10 @@ class Deadline(models.Model):
         return {"policy": policy, "start": self.start_on, "pauses": self.paused_days, "extension_days": self.extension_days}
 
     def explanation(self) -> tuple[str, ...]:
-        """How the due date is computed, recounted on today's calendar and policy (one sentence per step)."""
+        """How the due date is computed, recounted on today's calendar and policy (one sentence per step).
+        A supervision order's date is the supervisor's own, not counted."""
+        if self.kind == DeadlineKind.SUPERVISION:
+            return (gettext("Set by the supervision order."),)
         return due_date(kind=self.kind, start=self.start_on, pauses=self.paused_days, extension_days=self.extension_days).explanation
 
 
