@@ -280,23 +280,23 @@ def petition_register(
 def _visit_alert(petition: Petition) -> None:
     """A large group visit, or a visit to the province or to Beijing, alerts the county's leaders and
     supervisors at once (in the registration's transaction, so the alert cannot be lost)."""
-    reasons = []
-    if petition.channel == Channel.VISIT and petition.headcount >= settings.GROUP_VISIT_ALERT_SIZE:
-        reasons.append(_("a group visit of %(count)d people") % {"count": petition.headcount})
-    if petition.to_beijing:
-        reasons.append(_("a visit to Beijing"))
-    if petition.to_province:
-        reasons.append(_("a visit to the province"))
-    if not reasons:
-        return
-    directory = Directory()
     with site_language():
+        reasons = []
+        if petition.channel == Channel.VISIT and petition.headcount >= settings.GROUP_VISIT_ALERT_SIZE:
+            reasons.append(_("a group visit of %(count)d people") % {"count": petition.headcount})
+        if petition.to_beijing:
+            reasons.append(_("a visit to Beijing"))
+        if petition.to_province:
+            reasons.append(_("a visit to the province"))
+        if not reasons:
+            return
         message = _("Alert: %(reasons)s, registered as %(reg_no)s (%(category)s, %(locality)s).") % {
             "reasons": _(", ").join(reasons),
             "reg_no": petition.reg_no,
             "category": petition.category.name,
             "locality": petition.locality.name,
         }
+    directory = Directory()
     notify(
         recipients=directory.leadership() + directory.with_role(Role.SUPERVISOR),
         kind=NotificationKind.ALERT,
