@@ -113,9 +113,9 @@ def test_list_filters_unread(client, county):
 
 def test_list_empty_states(client, county):
     login(client, county.handler_a)
-    assert "No notifications yet." in client.get(reverse("notification-list")).content.decode()
+    assert "暂无通知。" in client.get(reverse("notification-list")).content.decode()
     send(county.handler_a, read=True)
-    assert "No unread notifications." in client.get(reverse("notification-list"), {"show": "unread"}).content.decode()
+    assert "没有未读通知。" in client.get(reverse("notification-list"), {"show": "unread"}).content.decode()
 
 
 def test_list_is_paginated(client, county):
@@ -248,7 +248,7 @@ def test_mark_all_read_marks_only_mine(client, county):
     response = login(client, county.handler_a).post(reverse("notification-read-all"), follow=True)
 
     assert response.redirect_chain == [(reverse("notification-list"), 302)]
-    assert "3 notifications marked as read." in response.content.decode()
+    assert "已将 3 条通知标为已读。" in response.content.decode()
     assert not Notification.objects.filter(pk__in=[item.pk for item in mine], read_at__isnull=True).exists()
     assert Notification.objects.get(pk=already.pk).read_at == already.read_at
     assert Notification.objects.get(pk=theirs.pk).read_at is None
@@ -275,13 +275,13 @@ def test_email_preference_off_and_on(client, county):
 
     # Unticked, the box sends nothing.
     response = client.post(reverse("notification-email"), {}, follow=True)
-    assert "will not be sent by e-mail" in response.content.decode()
+    assert "将不再通过电子邮件发送" in response.content.decode()
     user.refresh_from_db()
     assert user.email_notifications is False
     assert client.get(reverse("notification-list")).context["preference_form"]["email_notifications"].value() is False
 
     response = client.post(reverse("notification-email"), {"email_notifications": "on"}, follow=True)
-    assert "will also be sent by e-mail" in response.content.decode()
+    assert "将同时通过电子邮件发送" in response.content.decode()
     user.refresh_from_db()
     assert user.email_notifications is True
 
@@ -294,7 +294,7 @@ def test_email_preference_changes_only_my_own(client, county):
 
 def test_email_preference_says_when_there_is_no_address(client, county):
     html = login(client, county.handler_a).get(reverse("notification-list")).content.decode()
-    assert "has no e-mail address" in html
+    assert "没有电子邮箱" in html
     county.handler_a.email = "handler@example.org"
     county.handler_a.save()
     assert "handler@example.org" in client.get(reverse("notification-list")).content.decode()
