@@ -38,6 +38,7 @@ from bench.bulk_load import RowWriter
 from bench.demo_county import LEADERSHIP_CODE
 from cases.models import (
     FINISHED_STATUSES,
+    PETITIONER_WINDOWS,
     Appeal,
     AppealLevel,
     Case,
@@ -60,6 +61,8 @@ from cases.models import (
     Rating,
     Reply,
     ReplyStatus,
+    SupervisionOrder,
+    SupervisionStatus,
 )
 from petitions.calendar import count_due, horizon, work_calendar
 from petitions.models import Action, DeadlineKind, DeadlinePolicy, Petition, Status
@@ -134,6 +137,10 @@ CASE_PETITION_COLUMNS = ("case_id", "petition_id", "is_first", "linked_at")
 CASE_EVENT_COLUMNS = ("case_id", "at", "actor_id", "action", "from_status", "to_status", "note")
 PLAN_COLUMNS = ("case_id", "version", "content", "status", "reason", "submitted_by_id", "submitted_at", "decided_by_id", "decided_at")
 DEADLINE_COLUMNS = ("case_id", "kind", "start_on", "due_on", "paused_days", "extension_days", "status", "met_on")
+SUPERVISION_COLUMNS = (
+    "case_id", "unit_id", "instruction", "due_on", "deadline_id", "status", "issued_by_id", "issued_at", "response",
+    "responded_by_id", "responded_at",
+)  # fmt: skip
 EXTENSION_COLUMNS = ("case_id", "days", "reason", "status", "requested_by_id", "requested_at", "decided_by_id", "decided_at")
 HEARING_COLUMNS = ("case_id", "held_on", "end_on", "venue", "participants", "outcome", "recorded_by_id")
 PROGRESS_COLUMNS = ("case_id", "note", "author_id", "created_at")
@@ -166,13 +173,22 @@ TABLES = {
 }
 MODELS = tuple(TABLES)
 
+# Supervision orders (督办): a case whose handling runs past its due date before the reply is served
+# gets one from the county office in SUPERVISION_LATE_SHARE of cases, a few days after; any other
+# case in SUPERVISION_SHARE (group visits in SUPERVISION_GROUP_SHARE), during handling. The ordered
+# unit answers by the date in most cases, late in SUPERVISION_LATE_ANSWER_SHARE.
+SUPERVISION_LATE_SHARE = 0.6
+SUPERVISION_SHARE = 0.02
+SUPERVISION_GROUP_SHARE = 0.2
+SUPERVISION_LATE_ANSWER_SHARE = 0.15
+
 RATING_WEIGHTS = ((Rating.SATISFIED, 0.68), (Rating.BASICALLY_SATISFIED, 0.2), (Rating.DISSATISFIED, 0.12))
 REVIEW_ODDS = {Rating.DISSATISFIED: 0.55, Rating.BASICALLY_SATISFIED: 0.1, Rating.SATISFIED: 0.02, None: 0.14}
 
 
 def check_columns() -> None:
     """The column lists above must name real columns: a model change shows up here, not as bad data."""
-    for model, columns in TABLES.items():
+    for model, columns in (*TABLES.items(), (SupervisionOrder, SUPERVISION_COLUMNS)):
         known = {model_field.column for model_field in model._meta.concrete_fields}
         unknown = set(columns) - known
         if unknown:
@@ -212,6 +228,9 @@ class CaseReport:
     decisions: Counter = field(default_factory=Counter)  # petition action -> count
     steered: int = 0
     deadlines_open: int = 0
+    deadlines_owed: int = 0  # open and a unit's to meet: not the petitioner's own windows
+    supervision_orders: int = 0
+    supervision_open: int = 0
 
 
 class DemoCases:
@@ -254,6 +273,9 @@ class DemoCases:
             if Role.HANDLER in user.roles:
                 self.handlers.setdefault(user.unit_id, []).append(user.pk)
         self.police_unit_id = units[POLICE_CODE].pk if POLICE_CODE in units else None
+        self.unit_names = {unit.pk: unit.name for unit in units.values()}
+        # Orders drawn so far, written after the bulk rows (their deadline's id must exist first).
+        self.supervision_orders: list[list] = []
         self.policies = {policy.kind: policy for policy in DeadlinePolicy.objects.all()}
         cap = self.policies[DeadlineKind.EXTENSION].days
         first_day = datetime.fromtimestamp(history_start_ts, SHANGHAI).date()
@@ -271,6 +293,7 @@ class DemoCases:
             self.extension_request_note = gettext("%(days)d days: %(reason)s")
             self.hearing_note = gettext("%(start)s to %(end)s, %(venue)s")
             self.not_again_note = gettext("The same matter was concluded after re-examination (三级终结); it is not accepted again.")
+            self.supervision_note = gettext("%(unit)s, respond by %(due)s: %(instruction)s")
         # (category, locality, petitioner) -> [time of the last decision on it, cases linked through it]
         self.matters: dict[tuple[int, int, int], list] = {}
         self.case_by_petition: dict[int, _CaseRecord] = {}
@@ -559,7 +582,7 @@ class DemoCases:
         elif rng.random() < (0.5 if extension == ExtensionStatus.REJECTED else 0.1):
             target_days = limit * (1.03 + rng.random() * 0.3)
         else:
-            target_days = limit * (0.35 + rng.random() * 0.57)
+            target_days = limit * (0.45 + 0.55 * rng.random() ** 0.8)
         draft_ts = max(approved_ts + 2 * DAY, self.office_hours(accepted_ts + (target_days - 3 - rng.random() * 3) * DAY))
         span = draft_ts - approved_ts
         for _ in range(1 + int(rng.random() * 3)):
@@ -589,6 +612,10 @@ class DemoCases:
         served_on = self._day(moment)
         steps.append(_Step(moment, CaseAction.REPLY_SERVE, S.REPLIED, member(), str(served_on), {"served_on": served_on}))
         served_ts = last_ts = moment
+        handling_due = self.due(
+            DeadlineKind.HANDLING, self._day(accepted_ts), extension_days=days if extension == ExtensionStatus.APPROVED else 0
+        )
+        steps += self._supervision(team, approved_ts=approved_ts, served_ts=served_ts, handling_due=handling_due)
 
         rating = None
         if rng.random() < 0.75:
@@ -657,6 +684,44 @@ class DemoCases:
         steps.append(_Step(moment, CaseAction.REEXAMINATION_DECIDE, S.CONCLUDED, supervisor, self.outcome_labels[outcome], data))
         return sorted(steps, key=lambda step: step.ts)
 
+    def _supervision(self, team: dict, *, approved_ts: float, served_ts: float, handling_due: date) -> list[_Step]:
+        """A supervision order during handling, if the case gets one, and the unit's answer (see SUPERVISION_SHARE)."""
+        rng = self.rng
+        due_end_ts = datetime(handling_due.year, handling_due.month, handling_due.day, 23, 59, tzinfo=SHANGHAI).timestamp()
+        issued_ts = None
+        if served_ts > due_end_ts and rng.random() < SUPERVISION_LATE_SHARE:
+            issued_ts = self._after(due_end_ts, 1, 5)
+        elif rng.random() < (SUPERVISION_GROUP_SHARE if team["stability"] else SUPERVISION_SHARE):
+            issued_ts = self._after(approved_ts, 0, max(0.5, (served_ts - approved_ts) / DAY * 0.8))
+        # A small load still shows an order waiting for its answer: the first case in handling now gets one.
+        waiting = not self.report.supervision_open and approved_ts < self.now_ts - 5 * DAY and served_ts > self.now_ts + DAY
+        if issued_ts is None and waiting:
+            issued_ts = min(self._after(self.now_ts - 5 * DAY, 0, 3), self.now_ts - 3600)
+        if issued_ts is None or issued_ts >= served_ts - 600:
+            return []
+        unit = team["lead_unit"]
+        if team["supporting"] and rng.random() < 0.3:
+            unit = team["supporting"][0]
+        issued_on = self._day(issued_ts)
+        order = {
+            "unit": unit,
+            "due_on": issued_on + timedelta(days=5 + int(rng.random() * 11)),
+            "instruction": self._pick(demo_text.SUPERVISION_INSTRUCTIONS),
+        }
+        note = self.supervision_note % {"unit": self.unit_names[unit], "due": order["due_on"], "instruction": order["instruction"]}
+        steps = [_Step(issued_ts, CaseAction.SUPERVISION_ISSUE, None, self._pick(self.supervisors), note, {"order": order})]
+        span = (order["due_on"] - issued_on).days
+        if rng.random() < SUPERVISION_LATE_ANSWER_SHARE:
+            answered_ts = self._after(issued_ts, span + 1, span + 10)
+        else:
+            answered_ts = self._after(issued_ts, 0.5, max(1.0, span * 0.9))
+        if waiting:
+            answered_ts = max(answered_ts, self._after(self.now_ts, 1, 3))
+        response = self._pick(demo_text.SUPERVISION_RESPONSES)
+        responders = self.handlers.get(unit, []) + self.leaders.get(unit, [])
+        steps.append(_Step(answered_ts, CaseAction.SUPERVISION_RESPOND, None, self._pick(responders), response, {"order": order}))
+        return steps
+
     def _within(self, moment: float, window_due: date) -> float | None:
         """A working moment after `moment` on or before `window_due` (the last day of a petitioner's window), if any."""
         days_left = (window_due - self._day(moment)).days
@@ -697,6 +762,7 @@ class DemoCases:
         plans: list[list] = []
         extension_row = reply = None
         appeals: dict[str, list] = {}
+        orders: dict[int, list] = {}
         assigned = False
         add(table(CasePetition), (pk, petition_id, True, accepted_at))
         for step in steps:
@@ -746,6 +812,15 @@ class DemoCases:
                 self._open(deadlines, DeadlineKind.REVIEW_REQUEST, data["served_on"])
             elif action == CaseAction.EVALUATION:
                 add(table(Evaluation), (pk, data["rating"], data["comment"], step.actor, at))
+            elif action == CaseAction.SUPERVISION_ISSUE:
+                order = data["order"]
+                deadline = [DeadlineKind.SUPERVISION, at.date(), order["due_on"], 0, 0, DeadlineStatus.OPEN, None]
+                status_row = [SupervisionStatus.OPEN, step.actor, at, "", None, None]
+                orders[id(order)] = [pk, order["unit"], order["instruction"], order["due_on"], deadline, *status_row]
+            elif action == CaseAction.SUPERVISION_RESPOND:
+                row = orders[id(data["order"])]
+                row[5], row[8], row[9], row[10] = SupervisionStatus.ANSWERED, note, step.actor, at
+                self._meet(row[4], at.date())
             elif action in (CaseAction.REVIEW_REQUEST, CaseAction.REEXAMINATION_REQUEST):
                 review = action == CaseAction.REVIEW_REQUEST
                 window = DeadlineKind.REVIEW_REQUEST if review else DeadlineKind.REEXAMINATION_REQUEST
@@ -792,12 +867,47 @@ class DemoCases:
         for kind, start_on, due_on, paused, extension_days, deadline_status, met_on in deadlines.values():
             add(table(Deadline), (pk, kind, start_on, due_on, paused, extension_days, deadline_status, met_on))
             self.report.deadlines_open += deadline_status == DeadlineStatus.OPEN
+            self.report.deadlines_owed += deadline_status == DeadlineStatus.OPEN and kind not in PETITIONER_WINDOWS
         if extension_row:
             add(table(Extension), tuple(extension_row))
         if reply:
             add(table(Reply), tuple(reply))
         for appeal in appeals.values():
             add(table(Appeal), tuple(appeal))
+        for row in orders.values():
+            self.supervision_orders.append(row)
+            self.report.supervision_orders += 1
+            self.report.supervision_open += row[5] == SupervisionStatus.OPEN
+            self.report.deadlines_open += row[4][5] == DeadlineStatus.OPEN
+            self.report.deadlines_owed += row[4][5] == DeadlineStatus.OPEN
+
+    def supervision_write(self, connection) -> int:
+        """Write the supervision orders drawn during the load, each with its deadline (kind supervision),
+        as supervision_issue and supervision_respond leave them. Call after the bulk rows are written:
+        a deadline is inserted first for its id. Returns how many orders were written."""
+        rows, self.supervision_orders = self.supervision_orders, []
+        if not rows:
+            return 0
+        deadlines = Deadline.objects.bulk_create(
+            [
+                Deadline(
+                    case_id=row[0], kind=kind, start_on=start_on, due_on=due_on, paused_days=paused, extension_days=extension_days,
+                    status=status, met_on=met_on,
+                )
+                for row in rows
+                for kind, start_on, due_on, paused, extension_days, status, met_on in [row[4]]
+            ],
+            batch_size=5000,
+        )  # fmt: skip
+        writer = RowWriter(connection)
+        name = SupervisionOrder._meta.db_table
+        writer.table(name, SUPERVISION_COLUMNS)
+        try:
+            for row, deadline in zip(rows, deadlines, strict=True):
+                writer.add(name, (*row[:4], deadline.pk, *row[5:]))
+        finally:
+            written = writer.close()
+        return written[name]
 
     def _open(self, deadlines: dict, kind: str, start: date) -> None:
         deadlines[kind] = [kind, start, self.due(kind, start), 0, 0, DeadlineStatus.OPEN, None]

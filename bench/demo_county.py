@@ -17,6 +17,9 @@ LEADERSHIP_CODE = "xld"
 # The unit of the plain `handler` and `leader` demo users: the township with the most petitions,
 # so the two can work the same cases.
 HOME_TOWNSHIP_CODE = "chengguan"
+# Demo users get an address here (a reserved-style name that delivers nowhere) with e-mail
+# notifications on, so the reminders' outbox has work; the console backend only prints them.
+EMAIL_DOMAIN = "xinfang.example"
 
 UNITS: list[tuple[str, str, str]] = [
     (BUREAU_CODE, "县信访局", UnitKind.BUREAU),
@@ -205,6 +208,8 @@ def county_create(*, password: str) -> tuple[CountyReport, dict[str, Unit], dict
             username=username,
             password=password_hash,
             full_name=full_name,
+            email=f"{username}@{EMAIL_DOMAIN}",
+            email_notifications=True,
             unit=units[unit_code],
             roles=[str(role) for role in roles],
             is_staff=is_admin,

@@ -29,7 +29,7 @@ from bench import demo_cases, demo_text
 from bench.bulk_load import RowWriter, SuspendedConstraints
 from bench.demo_cases import DAY, SHANGHAI, DemoCases
 from bench.demo_county import BUREAU_CODE, GIVEN_NAME_CHARACTERS, SUBCATEGORIES, SURNAMES, TOWNSHIP_WEIGHTS
-from cases.models import Case, CaseStatus
+from cases.models import Case, CaseStatus, Deadline, SupervisionOrder
 from petitions.calendar import count_due, horizon, work_calendar
 from petitions.identity import ID_CHECK_CHARACTERS, ID_WEIGHTS, encrypt, lookup_hash, mask_id_number, mask_phone
 from petitions.models import (
@@ -56,10 +56,17 @@ PETITIONS_PER_PERSON = 5
 REGION_CODES = ("410526",) * 8 + ("410527", "410523", "410502", "411321")
 BATCH_SIZE = 20_000  # rows per COPY or INSERT batch, per table
 ADVISORY_LOCK_KEY = 7_264_013  # any constant: serialises concurrent seed runs on PostgreSQL
-# Share of routed petitions the competent unit accepts. Every case but a concluded one keeps one
-# open deadline (its handling, or the petitioner's window that followed), so this sets the open
-# deadlines: about 50,000 at 1,000,000 petitions, what the reminder scan is measured on.
+# Share of routed petitions the competent unit accepts in the system. The county rolled case
+# handling out to its units between ROLLOUT_DAYS[0] and ROLLOUT_DAYS[1] days ago: before that only
+# a pilot share was decided here (ACCEPT_SHARE; the rest of those routed petitions show no decision),
+# since then most are (ACCEPT_SHARE_NOW), and the share in between rises with the day received.
+# The cases in handling today, and so the deadlines the units owe (handling and appeal opinions;
+# the petitioner's windows are not owed), come from the recent share: about 50,000 at 1,000,000
+# petitions, what the reminder scan (bench/run_scan.py) is measured on. The long history keeps the
+# pilot share, so the stored cases stay at about three times the pilot's number, not fourteen.
 ACCEPT_SHARE = 0.06
+ACCEPT_SHARE_NOW = 0.75
+ROLLOUT_DAYS = (150, 90)
 # A petition on the same matter as an accepted one is accepted too, mostly (it then joins the case,
 # or is not accepted again after a concluded re-examination).
 MATTER_ACCEPT_SHARE = 0.85
@@ -100,6 +107,16 @@ EVENT_COLUMNS = ("petition_id", "at", "actor_id", "action", "from_status", "to_s
 def _urn(weights: dict) -> list:
     """A list where each key appears `weight` times: `urn[int(random() * len(urn))]` is a weighted pick."""
     return [key for key, weight in weights.items() for _ in range(weight)]
+
+
+def accept_share(age_seconds: float) -> float:
+    """The share of routed petitions accepted, for one received `age_seconds` before now (see ACCEPT_SHARE)."""
+    start, end = ROLLOUT_DAYS[0] * DAY, ROLLOUT_DAYS[1] * DAY
+    if age_seconds >= start:
+        return ACCEPT_SHARE
+    if age_seconds <= end:
+        return ACCEPT_SHARE_NOW
+    return ACCEPT_SHARE_NOW - (ACCEPT_SHARE_NOW - ACCEPT_SHARE) * (age_seconds - end) / (start - end)
 
 
 def id_number(region: str, birth: date, serial: int) -> str:
@@ -513,7 +530,7 @@ class DemoPetitions:
                         closing = (Action.DIVERT, Status.DIVERTED, demo_text.DIVERTED_REASONS)
                     elif draw < 0.21:
                         closing = (Action.FILE, Status.FILED, demo_text.FILED_REASONS)
-                    elif draw < 0.21 + ACCEPT_SHARE:
+                    elif draw < 0.21 + accept_share(now_ts - received_ts):
                         closing = ACCEPTANCE
                     last_ts = routed_ts
             if closing is not None:
@@ -682,6 +699,9 @@ def load(
             )
         finally:
             report.rows = writer.close()
+        orders = cases.supervision_write(connection)
+        report.rows[Deadline._meta.db_table] = report.rows.get(Deadline._meta.db_table, 0) + orders
+        report.rows[SupervisionOrder._meta.db_table] = orders
         report.cases = cases.report
         clock.lap("petitions, links, events and cases generated and copied")
         if is_postgresql:

@@ -4,9 +4,11 @@ Seeded at the demo's own size: every stage must show up there, not only at a mil
 """
 
 from collections import Counter, defaultdict
+from datetime import timedelta
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db.models import Count
 from django.utils import timezone
@@ -15,6 +17,7 @@ from accounts.models import Role, User
 from cases import selectors, services
 from cases.models import (
     FINISHED_STATUSES,
+    PETITIONER_WINDOWS,
     TRANSITIONS,
     Appeal,
     AppealLevel,
@@ -31,6 +34,8 @@ from cases.models import (
     PlanStatus,
     Reply,
     ReplyStatus,
+    SupervisionOrder,
+    SupervisionStatus,
 )
 from petitions.calendar import due_date
 from petitions.models import DeadlineKind, Petition, PetitionEvent, Status
@@ -70,9 +75,11 @@ def test_seeded_cases_show_every_stage_and_follow_the_workflow():
     assert in_progress.filter(status=ExtensionStatus.APPROVED).exists()
     statuses = set(Petition.objects.values_list("status", flat=True))
     assert {Status.ACCEPTED, Status.ATTACHED, Status.NOT_ACCEPTED_AGAIN} <= statuses
-    # Most of the history is finished; what is open is recent.
-    finished = sum(case.status in (S.CLOSED, S.EVALUATED, S.CONCLUDED, S.REVIEW_DECIDED) for case in cases.values())
-    assert finished > len(cases) * 0.6
+    # Most of the history is finished; what is open is recent (handling takes 60 days, 90 extended).
+    finished = (S.CLOSED, S.EVALUATED, S.CONCLUDED, S.REVIEW_DECIDED)
+    old = [case for case in cases.values() if case.accepted_at < now - timedelta(days=120)]
+    assert old and sum(case.status in finished for case in old) > len(old) * 0.8
+    assert sum(case.status in finished for case in cases.values()) > len(cases) * 0.4
 
     # Timelines: each event starts where the last one ended, by a move the workflow allows; the
     # last one ends at the case's status; nothing before acceptance or after now.
@@ -98,7 +105,8 @@ def test_seeded_cases_show_every_stage_and_follow_the_workflow():
 
     # Deadlines: the engine's due dates; met or overdue by the date the step was done; one open
     # deadline for every case not concluded (its handling, or the window that followed the reply).
-    deadlines = list(Deadline.objects.all())
+    # A supervision order's deadline is the supervisor's date, not counted (checked below).
+    deadlines = list(Deadline.objects.exclude(kind=DeadlineKind.SUPERVISION))
     for deadline in deadlines:
         expected = due_date(
             kind=deadline.kind, start=deadline.start_on, pauses=deadline.paused_days, extension_days=deadline.extension_days
@@ -128,6 +136,41 @@ def test_seeded_cases_show_every_stage_and_follow_the_workflow():
         else:
             assert reply is None
     assert any(case.is_overdue(today) for case in cases.values())  # some are late, as in life
+    # What the units owe today (not the petitioner's windows) is spread around today: some overdue,
+    # some due in the next two weeks (at this size the reminder window's few days can fall on a
+    # holiday's gap in acceptances), most later.
+    owed = list(Deadline.objects.filter(status=DeadlineStatus.OPEN).exclude(kind__in=PETITIONER_WINDOWS))  # supervision too
+    assert any(deadline.due_on < today for deadline in owed)
+    assert any(today <= deadline.due_on <= today + timedelta(days=14) for deadline in owed)
+    assert sum(deadline.due_on > today + timedelta(days=settings.REMINDER_DUE_SOON_DAYS) for deadline in owed) > len(owed) / 2
+
+    # Supervision orders: as supervision_issue and supervision_respond leave them. An order of the
+    # case's team, its own deadline from the day issued to the supervisor's date, met or late on the
+    # day the unit answered; one issue event for each, and one answer event for each answered.
+    orders = list(SupervisionOrder.objects.select_related("deadline", "case", "unit"))
+    assert orders and any(order.status == SupervisionStatus.OPEN for order in orders)
+    assert any(order.status == SupervisionStatus.ANSWERED for order in orders)
+    supervisors = set(User.objects.filter(roles__contains=[Role.SUPERVISOR]).values_list("pk", flat=True))
+    issued = Counter(CaseEvent.objects.filter(action=CaseAction.SUPERVISION_ISSUE).values_list("case_id", flat=True))
+    answered = Counter(CaseEvent.objects.filter(action=CaseAction.SUPERVISION_RESPOND).values_list("case_id", flat=True))
+    assert issued == Counter(order.case_id for order in orders)
+    assert answered == Counter(order.case_id for order in orders if order.status == SupervisionStatus.ANSWERED)
+    assert Deadline.objects.filter(kind=DeadlineKind.SUPERVISION).count() == len(orders)
+    for order in orders:
+        deadline = order.deadline
+        assert (deadline.case_id, deadline.kind, deadline.due_on) == (order.case_id, DeadlineKind.SUPERVISION, order.due_on)
+        assert deadline.start_on == timezone.localdate(order.issued_at) <= order.due_on
+        assert order.case.accepted_at <= order.issued_at <= now and order.issued_by_id in supervisors
+        assert order.unit_id in order.case.team_unit_ids
+        assert order.instruction
+        if order.status == SupervisionStatus.OPEN:
+            assert deadline.status == DeadlineStatus.OPEN and deadline.met_on is None and not order.response
+        else:
+            answered_on = timezone.localdate(order.responded_at)
+            assert order.issued_at <= order.responded_at <= now and order.response
+            assert order.responded_by.unit_id == order.unit_id
+            assert deadline.met_on == answered_on
+            assert deadline.status == (DeadlineStatus.MET if answered_on <= order.due_on else DeadlineStatus.OVERDUE)
 
     # The team: one leader of the accepting unit leads; members belong to team units.
     leaders = {user.pk: user for user in User.objects.filter(roles__contains=[Role.LEADER])}

@@ -87,6 +87,8 @@ def test_seed_twice_is_idempotent_and_a_larger_number_tops_up(monkeypatch):
     assert users["admin"].is_staff and users["admin"].is_superuser
     assert users["handler"].unit.kind == users["leader"].unit.kind == "township"
     assert users["clerk"].check_password("xinfang-demo-2026")
+    # Everyone has an address and wants e-mail, so notifications reach the outbox (the reminder benchmark).
+    assert all(user.email == f"{user.username}@xinfang.example" and user.email_notifications for user in users.values())
     assert not Category.objects.filter(parent__isnull=False, parent__parent__isnull=False).exists()  # two levels only
 
     # Every intake status and acceptances (cases/tests/test_seed_cases.py checks the cases), numbers

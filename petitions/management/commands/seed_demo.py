@@ -86,7 +86,9 @@ class Command(BaseCommand):
                 f"  registration numbers added per year: {numbers}\n"
                 f"  acceptances: {decisions}\n"
                 f"  new cases by stage now: {stages} ({load.cases.steered} steered to a stage no case showed yet)\n"
-                f"  open case deadlines added: {load.cases.deadlines_open:,}\n"
+                f"  open case deadlines added: {load.cases.deadlines_open:,}, of them owed by a unit "
+                f"(not the petitioner's windows): {load.cases.deadlines_owed:,}\n"
+                f"  supervision orders: {load.cases.supervision_orders:,}, {load.cases.supervision_open:,} waiting for the unit's answer\n"
                 f"  rows written: {rows}"
             )
         self.stdout.write(self.style.SUCCESS(f"Done in {time.perf_counter() - started:.1f} s."))
