@@ -87,5 +87,5 @@ def test_marking_read_swaps_the_row_and_the_bell_follows_and_polls(page, live_se
     # Something new arrives; the bell shows it at its next poll, without a reload.
     notify(county.handler_a, "第三条提醒")
     assert badge.inner_text() == "1"
-    page.clock.fast_forward("00:31")
+    page.clock.run_for("00:31")
     page.wait_for_function("document.querySelector('#nav-bell [data-testid=unread-count]').innerText === '2'")
