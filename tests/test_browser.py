@@ -11,52 +11,23 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
 from petitions.models import Petition, PetitionPetitioner
+from tests.browser import BROWSER_TEST_MARKS, chromium_page
 from tests.factories import PASSWORD, make_id_number, make_petition
 
-CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 SCREENS = Path(os.environ.get("SCREENSHOT_DIR", "/tmp/screens"))
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium not found at {CHROMIUM}; install Debian's chromium package"),
-    # serialized_rollback keeps the categories the migrations seed for the tests that run after this one.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = BROWSER_TEST_MARKS
 
 
 @pytest.fixture
 def page(monkeypatch, settings, tmp_path):
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test are still synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     settings.MEDIA_ROOT = tmp_path
     SCREENS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
-        context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai")
-        context.set_default_timeout(15_000)
-        page = context.new_page()
+    with chromium_page(monkeypatch) as page:
         yield page
-        # While Playwright's event loop runs, Django's connection handler gives this thread a
-        # separate connection for the test's own queries; close it here, inside that state, or the
-        # test database cannot be dropped at the end of the run.
-        connections.close_all()
-        context.close()
-        browser.close()
 
 
 def test_clerk_registers_a_group_visit_with_the_keyboard(page, live_server, county):

@@ -4,47 +4,20 @@ Like tests/test_browser.py: Debian's Chromium through Playwright, skipped where 
 30 s poll is reached by moving the page's clock forward, not by waiting.
 """
 
-import os
-from pathlib import Path
-
 import pytest
-from django.db import connections
 
 from accounts import services
 from accounts.models import Notification, NotificationKind
+from tests.browser import BROWSER_TEST_MARKS, chromium_page
 from tests.factories import PASSWORD
 
-CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--no-first-run",
-]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium not found at {CHROMIUM}; install Debian's chromium package"),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = BROWSER_TEST_MARKS
 
 
 @pytest.fixture
 def page(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
-        context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai")
-        context.set_default_timeout(15_000)
-        page = context.new_page()
+    with chromium_page(monkeypatch) as page:
         yield page
-        connections.close_all()
-        context.close()
-        browser.close()
 
 
 @pytest.fixture
