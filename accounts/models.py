@@ -82,6 +82,7 @@ class NotificationKind(models.TextChoices):
     APPROVAL = "approval", _("Waiting for your approval")
     DECIDED = "decided", _("Your submission was decided")
     ROUTED = "routed", _("Petition to decide")
+    REPORT = "report", _("Monthly report ready")
 
 
 class Notification(models.Model):

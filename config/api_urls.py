@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("accounts.api_urls")),
     path("", include("petitions.api_urls")),
     path("", include("cases.api_urls")),
+    path("", include("reporting.api_urls")),
 ]

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "accounts",
     "petitions",
     "cases",
+    "reporting",
 ]
 
 MIDDLEWARE = [
@@ -174,6 +175,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 CELERY_BEAT_SCHEDULE = {
     "scan-deadlines": {"task": "cases.tasks.scan_deadlines", "schedule": timedelta(minutes=REMINDER_SCAN_MINUTES)},
     "send-outbox": {"task": "accounts.tasks.outbox_send", "schedule": timedelta(seconds=OUTBOX_SEND_SECONDS)},
+    # Last month's report for the county office from the 1st on, and report runs whose task was lost.
+    "reports-tick": {"task": "reporting.tasks.reports_tick", "schedule": timedelta(minutes=10)},
 }
 
 CACHES = {
