@@ -148,6 +148,8 @@ REMINDER_SCAN_MINUTES = int(os.environ.get("REMINDER_SCAN_MINUTES", "5"))
 # How often beat flushes the e-mail outbox, which is what delivers mail held up by a broker outage.
 OUTBOX_SEND_SECONDS = int(os.environ.get("OUTBOX_SEND_SECONDS", "60"))
 GROUP_VISIT_ALERT_SIZE = int(os.environ.get("GROUP_VISIT_ALERT_SIZE", "50"))
+# The county's name, as the statistics print it on their cover line and every page.
+COUNTY_NAME = os.environ.get("COUNTY_NAME", "示范县")
 # Links in e-mails point here.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
