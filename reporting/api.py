@@ -2,6 +2,7 @@
 errors answer 400 with field errors), the same selectors give the figures."""
 
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -63,19 +64,24 @@ class MonthlyReportApi(APIView):
             {
                 **report.figures,
                 "frozen": report.is_frozen,
-                "closed_at": report.closing.closed_at if report.closing else None,
+                "closed_at": _local(report.closing.closed_at) if report.closing else None,
                 "live_differences": report.live_differences or [],
             }
         )
+
+
+def _local(moment):
+    """In Asia/Shanghai with its offset, as the serializers write every other time (API.md)."""
+    return timezone.localtime(moment) if moment else None
 
 
 def _closing_data(closing) -> dict:
     return {
         "year": closing.year,
         "month": closing.month,
-        "closed_at": closing.closed_at,
+        "closed_at": _local(closing.closed_at),
         "closed_by": closing.closed_by.username,
-        "reopened_at": closing.reopened_at,
+        "reopened_at": _local(closing.reopened_at),
         "reopened_by": closing.reopened_by.username if closing.reopened_by else None,
         "reopen_reason": closing.reopen_reason,
     }
