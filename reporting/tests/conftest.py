@@ -82,6 +82,7 @@ from django.utils import timezone
 from accounts.models import UnitKind
 from cases import services as case_services
 from cases.models import Case, Deadline, SupervisionOrder
+from config.celery import app as celery_app
 from petitions import services as petition_services
 from petitions.models import Category, DeadlineKind, Petition
 from reporting.periods import Period
@@ -343,6 +344,15 @@ def _orders(county, cases: dict[str, Case]) -> dict[str, SupervisionOrder]:
         ),
         "issued_october": _order(county, later, ta, handler_a, issued_at=at(10, 1, 0, 0), due_on=date(2026, 10, 10), answered_at=None),
     }
+
+
+@pytest.fixture
+def inline_tasks():
+    """Tasks run in the process that queues them, as without REDIS_URL (CI sets it)."""
+    saved = {key: celery_app.conf[key] for key in ("task_always_eager", "task_eager_propagates")}
+    celery_app.conf.update(task_always_eager=True, task_eager_propagates=True)
+    yield
+    celery_app.conf.update(saved)
 
 
 @pytest.fixture
