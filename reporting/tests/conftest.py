@@ -54,14 +54,14 @@ Cases (accepted by TA, except `sub_unit`'s, accepted by S; leader_a leads all):
 | extended | 09-22 (09-08 + 14 days' extension) | 09-22 | basically satisfied | evaluated |
 | served_late | 09-10 | 09-14 | dissatisfied | evaluated |
 | unserved_overdue | 09-12 | — | | in progress |
-| unserved_due_later | 09-25 | — | | assigned |
+| unserved_due_on_the_23rd | 09-23 | — | | assigned |
 | served_after_month | 09-21 | 10-08 | | replied |
 | served_early_due_october | 10-20 | 09-18 | not yet | replied |
 | due_august_served_september | 08-20 | 09-03 | basically satisfied | evaluated |
 | late_before_month | 08-10 | 08-25 | | replied |
 | sub_unit | 09-20 | 09-19 | satisfied | evaluated |
 
-Supervision orders (on `unserved_overdue` and `unserved_due_later`):
+Supervision orders (on `unserved_overdue` and `unserved_due_on_the_23rd`):
 
 | order | unit | issued | answered | in force in September |
 | --- | --- | --- | --- | --- |
@@ -271,7 +271,7 @@ def _cases(county, sub_unit) -> dict[str, Case]:
         ("served_on_due_day", ta, "reply_approved", date(2026, 9, 15), date(2026, 9, 15), "satisfied"),
         ("served_late", ta, "reply_approved", date(2026, 9, 10), date(2026, 9, 14), "dissatisfied"),
         ("unserved_overdue", ta, "in_progress", date(2026, 9, 12), None, None),
-        ("unserved_due_later", ta, "assigned", date(2026, 9, 25), None, None),
+        ("unserved_due_on_the_23rd", ta, "assigned", date(2026, 9, 23), None, None),
         ("served_after_month", ta, "reply_approved", date(2026, 9, 21), date(2026, 10, 8), None),
         ("served_early_due_october", ta, "reply_approved", date(2026, 10, 20), date(2026, 9, 18), None),
         ("due_august_served_september", ta, "reply_approved", date(2026, 8, 20), date(2026, 9, 3), "basically_satisfied"),
@@ -323,7 +323,7 @@ def _order(county, case: Case, unit, responder, *, issued_at: datetime, due_on: 
 
 
 def _orders(county, cases: dict[str, Case]) -> dict[str, SupervisionOrder]:
-    overdue, later = cases["unserved_overdue"], cases["unserved_due_later"]
+    overdue, later = cases["unserved_overdue"], cases["unserved_due_on_the_23rd"]
     ta, handler_a = county.township_a, county.handler_a
     return {
         "answered_before": _order(

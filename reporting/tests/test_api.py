@@ -113,7 +113,7 @@ def test_the_county_report_for_a_supervisor(api, known_month):
         (cases["served_late"].pk, 4),
         (cases["unserved_overdue"].pk, 18),
         (cases["served_after_month"].pk, 9),
-        (cases["unserved_due_later"].pk, 5),
+        (cases["unserved_due_on_the_23rd"].pk, 7),
     ]
     assert data["overdue"][2]["handling_due"] == "2026-09-12" and data["overdue"][2]["served_on"] is None
     assert len(data["supervised"]) == 3

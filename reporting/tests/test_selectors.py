@@ -97,7 +97,7 @@ def september_overdue(known) -> list[dict]:
         overdue_row(cases["served_late"], status="evaluated", category="城乡建设", due="2026-09-10", served="2026-09-14", days=4),
         overdue_row(cases["unserved_overdue"], status="in_progress", category="劳动和社会保障", due="2026-09-12", served=None, days=18),
         overdue_row(cases["served_after_month"], status="replied", category="城乡建设", due="2026-09-21", served="2026-10-08", days=9),
-        overdue_row(cases["unserved_due_later"], status="assigned", category="城乡建设", due="2026-09-25", served=None, days=5),
+        overdue_row(cases["unserved_due_on_the_23rd"], status="assigned", category="城乡建设", due="2026-09-23", served=None, days=7),
     ]
 
 
@@ -118,7 +118,7 @@ def september_supervised(known) -> list[dict]:
         ),
         supervised_row(
             orders["issued_last_minute"],
-            cases["unserved_due_later"],
+            cases["unserved_due_on_the_23rd"],
             unit="城关镇",
             issued="2026-09-30",
             due="2026-10-08",
@@ -232,31 +232,29 @@ def test_september_for_the_county_once_the_month_is_over(known_month):
     # Every petition is counted once in each breakdown.
     for section in ("by_channel", "by_purpose", "by_locality", "by_unit"):
         assert sum(row["items"] for row in figures[section]) == 14
-
-
-def test_any_day_after_the_month_gives_the_same_figures(known_month):
-    at_end = selectors.report_figures(period=SEPTEMBER, unit=None, as_of=date(2026, 10, 1))
-    later = selectors.report_figures(period=SEPTEMBER, unit=None, as_of=date(2027, 3, 1))
-    assert (at_end.pop("as_of"), later.pop("as_of")) == ("2026-10-01", "2027-03-01")
-    assert at_end == later
-    assert at_end["rate_counts"] == SEPTEMBER_RATE_COUNTS
+    # Any day after the month gives the same figures.
+    for as_of in (date(2026, 10, 1), date(2027, 3, 1)):
+        later = selectors.report_figures(period=SEPTEMBER, unit=None, as_of=as_of)
+        assert later.pop("as_of") == as_of.isoformat()
+        assert categories(later.pop("by_category")) == SEPTEMBER_BY_CATEGORY
+        assert later == {key: value for key, value in figures.items() if key != "as_of"}
 
 
 def test_a_running_month_counts_a_limit_once_its_outcome_is_known(known_month):
-    """On 09-23: s7's decision is due today and s8's on the 25th, so neither counts yet; the case due on
-    the 25th neither. A recorded outcome counts whatever the day: the reply served on 10-08 to a case
-    due on 09-21 was already late on the 23rd."""
+    """On 09-23: s7's decision and unserved_due_on_the_23rd's reply are due today and s8's decision on
+    the 25th, so none counts yet, and the case is not overdue. A recorded outcome counts whatever the
+    day: the reply served on 10-08 to a case due on 09-21 was already late on the 23rd."""
     cases = known_month.cases
     figures = selectors.report_figures(period=SEPTEMBER, unit=None, as_of=RUNNING)
 
     assert figures["rate_counts"] == {
         "timely_acceptance": {"numerator": 2, "denominator": 4},  # a1, s5 timely; s2 late; s3 undecided past its day
-        "on_time_completion": {"numerator": 3, "denominator": 6},  # as at the end, less unserved_due_later
+        "on_time_completion": {"numerator": 3, "denominator": 6},  # as at the end, less unserved_due_on_the_23rd: due today
         "participation": {"numerator": 5, "denominator": 6},
         "satisfaction": {"numerator": 4, "denominator": 5},
     }
     assert figures["rates"] == {"timely_acceptance": 1 / 2, "on_time_completion": 1 / 2, "participation": 5 / 6, "satisfaction": 4 / 5}
-    # Overdue so far, counted to the 23rd.
+    # Overdue so far, counted to the 23rd; not the case due that day.
     assert figures["overdue"] == [
         overdue_row(
             cases["due_august_served_september"], status="evaluated", category="城乡建设", due="2026-08-20", served="2026-09-03", days=14
