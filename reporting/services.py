@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -109,7 +110,10 @@ def report_run_build(run_id: int) -> ReportRun | None:
             _progress(run.pk, 90)
     except Exception as error:
         logger.exception("Report run %s failed", run.pk)
-        ReportRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, error=type(error).__name__, finished_at=timezone.now())
+        with transaction.atomic():
+            ReportRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, error=type(error).__name__, finished_at=timezone.now())
+            if run.scheduled:
+                _notify_monthly_report(run, failed=True)
         raise
     with transaction.atomic():
         if run.scheduled:
@@ -127,13 +131,17 @@ def report_run_build(run_id: int) -> ReportRun | None:
     return run
 
 
-def _notify_monthly_report(run: ReportRun) -> None:
+def _notify_monthly_report(run: ReportRun, *, failed: bool = False) -> None:
+    """Tell the county office that last month's files are ready, or that one could not be built (the
+    job does not retry a failed build by itself: it would fail again the same way)."""
     period = Period(run.date_from, run.date_to)
     with site_language():
-        message = _("The monthly statistics for %(month)s are ready: the PDF and Excel files are on the statistics page.") % {
-            "month": f"{period.start.year}-{period.start.month:02d}"
-        }
-    link = f"/reports/?year={period.start.year}&month={period.start.month}"
+        if failed:
+            message = _("The monthly statistics for %(month)s could not be built; ask for the file again on the statistics page.")
+        else:
+            message = _("The monthly statistics for %(month)s are ready: the PDF and Excel files are on the statistics page.")
+        message %= {"month": f"{period.start.year}-{period.start.month:02d}"}
+    link = f"{reverse('report-page')}?year={period.start.year}&month={period.start.month}"
     notify(recipients=Directory().with_role(Role.SUPERVISOR), kind=NotificationKind.REPORT, message=message, link=link)
 
 

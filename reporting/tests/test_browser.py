@@ -51,7 +51,7 @@ def test_supervisor_asks_for_a_pdf_and_sees_it_built(page, live_server, county, 
     page.wait_for_url(f"{live_server.url}/")
     page.locator(".navbar a[href='/reports/']").click()
     page.wait_for_url(f"{live_server.url}/reports/")
-    assert f"{last_month_day:%Y-%m}" in page.locator("[data-testid=report-title]").inner_text()
+    assert f"{last_month_day.year}年{last_month_day.month}月" in page.locator("[data-testid=report-title]").inner_text()
     assert page.locator("#report-totals svg").count() == 1
 
     page.locator("#report-export-form button[value=pdf]").click()

@@ -434,7 +434,9 @@ def test_the_county_office_is_told_once_when_both_files_are_done(county, exporte
     assert Notification.objects.exclude(kind=NotificationKind.REPORT).filter(message__contains="monthly statistics").count() == 0
 
 
-def test_the_county_office_is_not_told_when_a_file_failed(county, exported, django_capture_on_commit_callbacks):
+def test_the_county_office_is_told_when_a_monthly_file_failed_and_not_that_the_month_is_ready(
+    county, exported, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks():
         excel, pdf = sorted(services.monthly_reports_schedule(today=DAY_AFTER), key=lambda run: run.format, reverse=True)
     exported.error = OSError("disk full")
@@ -442,7 +444,9 @@ def test_the_county_office_is_not_told_when_a_file_failed(county, exported, djan
         services.report_run_build(excel.pk)
     exported.error = None
     services.report_run_build(pdf.pk)
-    assert not Notification.objects.filter(kind=NotificationKind.REPORT).exists()
+    messages = list(Notification.objects.filter(kind=NotificationKind.REPORT).values_list("recipient__username", "message"))
+    assert messages == [("supervisor", "The monthly statistics for 2026-09 could not be built; ask for the file again on the statistics page.")]
+    assert ReportRun.objects.get(pk=excel.pk).status == RunStatus.FAILED
 
 
 def test_resume_queues_the_runs_whose_task_was_lost(county, monkeypatch, django_capture_on_commit_callbacks):
