@@ -445,7 +445,8 @@ def test_the_county_office_is_told_when_a_monthly_file_failed_and_not_that_the_m
     exported.error = None
     services.report_run_build(pdf.pk)
     messages = list(Notification.objects.filter(kind=NotificationKind.REPORT).values_list("recipient__username", "message"))
-    assert messages == [("supervisor", "The monthly statistics for 2026-09 could not be built; ask for the file again on the statistics page.")]
+    failed = "The monthly statistics for 2026-09 could not be built; ask for the file again on the statistics page."
+    assert messages == [("supervisor", failed)]
     assert ReportRun.objects.get(pk=excel.pk).status == RunStatus.FAILED
 
 
