@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from reporting.tables import Table, report_tables, total_labels
+from reporting.tables import Table, figure_text, report_tables, total_labels
 
 FONT_FAMILY = '"Noto Sans CJK SC", sans-serif'
 FONT_SIZE = 12
@@ -31,16 +31,6 @@ TOTALS_CHARTED = ("petitions", "letters", "visits_batches", "online", "phone")
 # Where each breakdown's count is in its table's rows: the first number after the label.
 ITEMS_COLUMN = 1
 RATE_COLUMN = 3
-
-
-def figure_text(value, kind: str) -> str:
-    """A figure as the report prints it: 93.5% for a fraction, "—" where there is no figure (a rate
-    with nothing due, a reply not served); integers and ISO dates as they are."""
-    if value is None:
-        return "—"
-    if kind == "percent":
-        return f"{value:.1%}"
-    return str(value)
 
 
 def _text_width(text: str) -> float:

@@ -23,10 +23,10 @@ from openpyxl.utils import get_column_letter
 from weasyprint import HTML
 
 from cases.documents import url_fetcher
-from reporting.charts import figure_text, report_charts
+from reporting.charts import report_charts
 from reporting.models import ReportFormat
 from reporting.selectors import Report
-from reporting.tables import Column, Table, period_label, rate_formulas, rate_labels, report_tables, scope_label
+from reporting.tables import Column, Table, figure_text, period_label, rate_formulas, rate_labels, report_tables, scope_label
 
 # The PDF prints this many of the most overdue cases; a county's list can run to thousands, and
 # WeasyPrint takes some 15 ms a row (200 rows made a county's PDF 5.2 s, 100 rows 3.6 s). The Excel
@@ -286,6 +286,11 @@ def report_xlsx(report: Report) -> bytes:
 # CSV ----------------------------------------------------------------------------------------------
 
 
+def _csv_text(value, kind: str) -> str:
+    """As printed, except that counts are not grouped by thousands: a program reading the file takes them as numbers."""
+    return str(value) if kind == "int" and value is not None else figure_text(value, kind)
+
+
 def report_csv(report: Report) -> bytes:
     """The heading, then one block per table (its title, its header, its rows) after an empty line,
     then the notes. UTF-8 with a byte order mark, which Excel on Windows needs to read Chinese."""
@@ -298,7 +303,7 @@ def report_csv(report: Report) -> bytes:
         writer.writerow([])
         writer.writerow([table.title])
         writer.writerow([column.label for column in table.columns])
-        writer.writerows([figure_text(value, column.kind) for value, column in zip(row, table.columns, strict=True)] for row in table.rows)
+        writer.writerows([_csv_text(value, column.kind) for value, column in zip(row, table.columns, strict=True)] for row in table.rows)
     writer.writerow([])
     writer.writerow([_("Notes")])
     writer.writerows(_notes())

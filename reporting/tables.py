@@ -30,6 +30,19 @@ class Table:
     note: str = ""
 
 
+def figure_text(value, kind: str) -> str:
+    """A figure as the page and the files print it: 1,234 for a count, 93.5% for a fraction, "—"
+    where there is no figure (a rate with nothing due, a reply not served); texts and ISO dates as
+    they are."""
+    if value is None:
+        return "—"
+    if kind == "percent":
+        return f"{value:.1%}"
+    if kind == "int":
+        return f"{value:,}"
+    return str(value)
+
+
 def total_labels() -> dict[str, str]:
     return {
         "petitions": _("All petitions (items)"),

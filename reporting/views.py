@@ -36,7 +36,7 @@ from reporting.forms import ExportForm, MonthForm, PeriodForm, ReopenForm
 from reporting.models import ReportFormat, ReportRun
 from reporting.periods import Period
 from reporting.selectors import Report
-from reporting.tables import Column, Table, period_label, rate_formulas, rate_labels, report_tables, scope_label, total_labels
+from reporting.tables import Column, Table, figure_text, period_label, rate_formulas, rate_labels, report_tables, scope_label, total_labels
 
 # What the page's links and forms carry from one request to the next: the period and the scope.
 PERIOD_FIELDS = ("year", "month", "date_from", "date_to", "unit")
@@ -57,23 +57,8 @@ class Cell:
     link: str = ""
 
 
-def _number(value: int) -> str:
-    """Grouped by thousands in every language (Chinese formats group nothing by default)."""
-    return f"{value:,}"
-
-
-def _percent(fraction: float) -> str:
-    return f"{fraction * 100:.1f}%"
-
-
 def _cell(column: Column, value) -> Cell:
-    if value is None or value == "":
-        return Cell("—", is_number=column.kind in ("int", "percent"))
-    if column.kind == "int":
-        return Cell(_number(value), is_number=True)
-    if column.kind == "percent":
-        return Cell(_percent(value), is_number=True)
-    return Cell(str(value))
+    return Cell(figure_text(value, column.kind), is_number=column.kind in ("int", "percent"))
 
 
 @dataclass
@@ -161,8 +146,8 @@ def _difference_rows(report: Report, tables: list[Table], units: list[Unit]) -> 
 
     def value(section: str, figure) -> str:
         if section == "rates":
-            return f"{_number(figure['numerator'])} / {_number(figure['denominator'])}"
-        return _number(figure)
+            return f"{figure_text(figure['numerator'], 'int')} / {figure_text(figure['denominator'], 'int')}"
+        return figure_text(figure, "int")
 
     return [
         {

@@ -10,8 +10,9 @@ import pytest
 from django.utils import translation
 
 from reporting import charts, selectors
-from reporting.charts import figure_text, report_charts
+from reporting.charts import report_charts
 from reporting.periods import Period
+from reporting.tables import figure_text
 from tests.factories import make_petition, make_unit
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -186,6 +187,7 @@ def test_names_are_escaped_and_long_ones_cut(january, county):
         (-0.4, "percent", "-40.0%"),
         (None, "percent", "—"),
         (0, "int", "0"),
+        (12345, "int", "12,345"),
         (None, "date", "—"),
         ("2026-09-03", "date", "2026-09-03"),
         ("城关镇", "text", "城关镇"),
