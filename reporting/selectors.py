@@ -12,6 +12,7 @@ of a unit are exactly its row of the county's table by unit.
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from operator import itemgetter
 
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -109,41 +110,56 @@ def volume_totals(period: Period, unit_ids: set[int] | None) -> dict[str, int]:
     return {key: totals[key] for key in TOTAL_KEYS}
 
 
-def _counts_by(petitions: QuerySet[Petition], key) -> dict:
-    grouped = petitions.annotate(group_key=key).values("group_key").annotate(items=Count("pk"), people=Sum("headcount"))
-    return {row["group_key"]: (row["items"], row["people"]) for row in grouped.order_by()}
+def volume_groups(petitions: QuerySet[Petition]) -> list[dict]:
+    """The petitions counted once, grouped by the keys of four breakdowns (channel, purpose, locality,
+    responsible unit): items and people per combination. Those breakdowns add these rows up instead of
+    each reading the period's petitions again. The keys go together (a township's petitions go to a
+    few units), so the rows stay few: 2,500 for the county's month at 1,000,000 petitions, 3,500 for
+    its year. Categories would multiply them by ten, so they are counted on their own."""
+    grouped = petitions.values("channel", "purpose", "locality_id", responsible_id=Coalesce("unit_id", "intake_unit_id"))
+    return list(grouped.annotate(items=Count("pk"), people=Sum("headcount")).order_by())
 
 
-def by_channel(petitions: QuerySet[Petition]) -> list[dict]:
-    counts = _counts_by(petitions, F("channel"))
+def _counts_by(groups: list[dict], key) -> dict:
+    counts: dict = {}
+    for row in groups:
+        group_key = key(row)
+        items, people = counts.get(group_key, (0, 0))
+        counts[group_key] = (items + row["items"], people + row["people"])
+    return counts
+
+
+def by_channel(groups: list[dict]) -> list[dict]:
+    counts = _counts_by(groups, itemgetter("channel"))
     return [
         {"channel": channel, "items": counts.get(channel, (0, 0))[0], "people": counts.get(channel, (0, 0))[1]}
         for channel in Channel.values
     ]
 
 
-def by_purpose(petitions: QuerySet[Petition]) -> list[dict]:
-    counts = _counts_by(petitions, F("purpose"))
+def by_purpose(groups: list[dict]) -> list[dict]:
+    counts = _counts_by(groups, itemgetter("purpose"))
     return [{"purpose": purpose, "items": counts.get(purpose, (0, 0))[0]} for purpose in Purpose.values]
 
 
 def by_category(petitions: QuerySet[Petition]) -> list[dict]:
     """By first-level category: a second-level one counts under its parent."""
-    counts = _counts_by(petitions, Coalesce("category__parent_id", "category_id"))
+    grouped = petitions.values(first_level=Coalesce("category__parent_id", "category_id")).annotate(items=Count("pk"))
+    counts = {row["first_level"]: row["items"] for row in grouped.order_by()}
     top_level = Category.objects.filter(parent__isnull=True).order_by("code").values_list("pk", "code", "name")
-    return [{"id": pk, "code": code, "name": name, "items": counts.get(pk, (0, 0))[0]} for pk, code, name in top_level]
+    return [{"id": pk, "code": code, "name": name, "items": counts.get(pk, 0)} for pk, code, name in top_level]
 
 
-def by_locality(petitions: QuerySet[Petition]) -> list[dict]:
-    counts = _counts_by(petitions, F("locality_id"))
+def by_locality(groups: list[dict]) -> list[dict]:
+    counts = _counts_by(groups, itemgetter("locality_id"))
     townships = Unit.objects.filter(kind=UnitKind.TOWNSHIP).order_by("code").values_list("pk", "code", "name")
     return [{"id": pk, "code": code, "name": name, "items": counts.get(pk, (0, 0))[0]} for pk, code, name in townships]
 
 
-def by_unit(petitions: QuerySet[Petition], unit_ids: set[int] | None) -> list[dict]:
+def by_unit(groups: list[dict], unit_ids: set[int] | None) -> list[dict]:
     """By the unit responsible (routed to, else registering): every unit in scope, those with
     nothing included, so that the table reads the same every month."""
-    counts = _counts_by(petitions, Coalesce("unit_id", "intake_unit_id"))
+    counts = _counts_by(groups, itemgetter("responsible_id"))
     units = Unit.objects.order_by("kind", "code")
     if unit_ids is not None:
         units = units.filter(pk__in=unit_ids)
@@ -260,16 +276,17 @@ def supervised_cases(period: Period, unit_ids: set[int] | None) -> list[dict]:
         .order_by("issued_at", "pk")
         .values("pk", "case_id", "reg_no", "unit__name", "issued_at", "due_on", "status", "responded_at")
     )
+    zone = timezone.get_current_timezone()  # once: timezone.localdate() looks it up again for every date
     return [
         {
             "order": row["pk"],
             "case": row["case_id"],
             "reg_no": row["reg_no"],
             "unit": row["unit__name"],
-            "issued_on": timezone.localdate(row["issued_at"]).isoformat(),
+            "issued_on": row["issued_at"].astimezone(zone).date().isoformat(),
             "due_on": row["due_on"].isoformat(),
             "status": row["status"],
-            "answered_on": timezone.localdate(row["responded_at"]).isoformat() if row["responded_at"] else None,
+            "answered_on": row["responded_at"].astimezone(zone).date().isoformat() if row["responded_at"] else None,
         }
         for row in orders
     ]
@@ -283,6 +300,7 @@ def report_figures(*, period: Period, unit: Unit | None, as_of: date | None = No
     as_of = as_of or timezone.localdate()
     unit_ids = scope_unit_ids(unit)
     petitions = _petitions(period, unit_ids)
+    groups = volume_groups(petitions)
     totals = volume_totals(period, unit_ids)
     previous, year_ago = period.previous(), period.year_ago()
     previous_totals, year_ago_totals = volume_totals(previous, unit_ids), volume_totals(year_ago, unit_ids)
@@ -292,11 +310,11 @@ def report_figures(*, period: Period, unit: Unit | None, as_of: date | None = No
         "unit": None if unit is None else {"id": unit.pk, "code": unit.code, "name": unit.name},
         "as_of": as_of.isoformat(),
         "totals": totals,
-        "by_channel": by_channel(petitions),
+        "by_channel": by_channel(groups),
         "by_category": by_category(petitions),
-        "by_purpose": by_purpose(petitions),
-        "by_locality": by_locality(petitions),
-        "by_unit": by_unit(petitions, unit_ids),
+        "by_purpose": by_purpose(groups),
+        "by_locality": by_locality(groups),
+        "by_unit": by_unit(groups, unit_ids),
         "rates": {key: _fraction(**counts[key]) for key in RATE_KEYS},
         "rate_counts": counts,
         "overdue": overdue_cases(period, unit_ids, as_of),

@@ -408,11 +408,12 @@ def test_a_range_of_days(known_month):
 
 
 def test_report_figures_query_count(known_month, django_assert_num_queries):
-    # Three volume totals (the period, a month before, a year before), seven for the breakdowns (three
-    # of them read the category, township and unit lists), three for the rates, one per list.
-    with django_assert_num_queries(16):
+    # Three volume totals (the period, a month before, a year before), five for the breakdowns (the
+    # petitions grouped by channel, purpose, locality and unit; by category; the category, township
+    # and unit lists), three for the rates, one per list.
+    with django_assert_num_queries(13):
         selectors.report_figures(period=SEPTEMBER, unit=None, as_of=MONTH_OVER)
-    with django_assert_num_queries(17):  # and the unit tree
+    with django_assert_num_queries(14):  # and the unit tree
         selectors.report_figures(period=SEPTEMBER, unit=known_month.county.township_a, as_of=MONTH_OVER)
 
 
