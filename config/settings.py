@@ -92,6 +92,11 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT compilation (on by default since PostgreSQL 12). With a million petitions the planner's
+    # cost of the statistics' lists passes jit_above_cost, and compiling took 0.4–1 s for a query that
+    # runs in 80 ms (bench/README.md, "Statistics and reports"). A ?options= in DATABASE_URL wins.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
