@@ -6,8 +6,8 @@ language, so a snapshot taken when a month is closed reprints identically later 
 
 Scope. A petition belongs to the unit responsible for it: the unit it was routed to, or while not
 routed the unit that registered it. A case belongs to the unit that accepted it (the competent body
-that answers for the reply). A unit's report covers the unit and the units below it, so the figures
-of a unit are exactly its row of the county's table by unit.
+that answers for the reply). A unit's report covers the unit and the units below it, so its figures
+are its own row of the county's table by unit plus the rows of the units below it.
 """
 
 from dataclasses import dataclass
@@ -225,8 +225,8 @@ def _first_reg_no():
 
 def overdue_cases(period: Period, unit_ids: set[int] | None, as_of: date) -> list[dict]:
     """Cases that were past their (extended) handling limit without a served reply on some day of
-    the period up to `as_of`: still unserved, or served late during or after the period. Most
-    overdue first."""
+    the period up to `as_of`: still unserved, or served late during or after the period. Earliest
+    due first."""
     last_day = min(period.end, as_of)
     cases = (
         _cases(unit_ids)
@@ -404,8 +404,7 @@ def figure_differences(frozen: dict, live: dict) -> list[dict]:
 
 
 def report_runs_for(user: User) -> QuerySet[ReportRun]:
-    """The runs the user may see and download: their own, the monthly ones for the county office,
-    and the county office sees every run."""
+    """The runs the user may see and download: their own, and for the county office every run."""
     runs = ReportRun.objects.select_related("unit", "requested_by")
     if visible_unit_ids(user) is None:
         return runs
