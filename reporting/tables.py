@@ -18,7 +18,9 @@ from petitions.models import Channel, Purpose
 @dataclass(frozen=True)
 class Column:
     label: str
-    kind: str = "int"  # "text", "int", "percent" (a fraction 0..1 or None), "date" (ISO text or None)
+    # "text", "int", "percent" (a fraction 0..1 or None), "date" (ISO text or None), or "id" (a number
+    # that names something, a case: printed as it is, never grouped by thousands)
+    kind: str = "int"
 
 
 @dataclass
@@ -160,7 +162,7 @@ def report_tables(figures: dict) -> list[Table]:
             _("Overdue cases"),
             [
                 Column(_("Registration number"), "text"),
-                Column(_("Case"), "int"),
+                Column(_("Case"), "id"),
                 Column(_("Category"), "text"),
                 Column(_("Unit"), "text"),
                 Column(_("Lead official"), "text"),
@@ -191,7 +193,7 @@ def report_tables(figures: dict) -> list[Table]:
             _("Supervised cases"),
             [
                 Column(_("Registration number"), "text"),
-                Column(_("Case"), "int"),
+                Column(_("Case"), "id"),
                 Column(_("Unit ordered"), "text"),
                 Column(_("Issued on"), "date"),
                 Column(_("Respond by"), "date"),
