@@ -7,6 +7,7 @@ a closed month when its figures were frozen) and ends with the rates' formulas.
 
 import csv
 import io
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -28,10 +29,11 @@ from reporting.models import ReportFormat
 from reporting.selectors import Report
 from reporting.tables import Column, Table, figure_text, period_label, rate_formulas, rate_labels, report_tables, scope_label
 
-# The PDF prints this many of the most overdue cases; a county's list can run to thousands, and
-# WeasyPrint takes some 15 ms a row (200 rows made a county's PDF 5.2 s, 100 rows 3.6 s). The Excel
-# and CSV files carry the whole list.
-OVERDUE_ROWS_IN_PDF = 100
+# The PDF prints this many rows of each list of cases (the cases overdue longest; the supervision
+# orders still waiting for an answer first): a county's lists run to thousands of rows, and WeasyPrint
+# takes some 15 ms a row (a county's month at 1,000,000 petitions, its 2,617 orders printed in full:
+# 72 pages, 44 s, 616 MB). The Excel and CSV files carry the whole lists.
+CASE_ROWS_IN_PDF = 50
 
 # The tables that list cases, one row each, and can run over many pages.
 CASE_LISTS = ("overdue", "supervised")
@@ -144,25 +146,45 @@ def _pdf_column_widths(table: Table, rows: list[list]) -> list[int]:
     lines), plus the cell's padding: what an automatic table layout would find, without its cost."""
     widths = []
     for index, column in enumerate(table.columns):
-        widest = max((_display_width(figure_text(row[index], column.kind)) for row in rows), default=0)
+        # A tenth more than the text's width: Latin letters and digits print a little wider than half an em.
+        widest = math.ceil(1.1 * max((_display_width(figure_text(row[index], column.kind)) for row in rows), default=0))
         longest_word = max((len(word) for word in re.findall(r"[A-Za-z0-9]+", column.label)), default=0)
         header = max((_display_width(column.label) + 1) // 2, longest_word)
-        widths.append(min(max(widest, header, 4), 30) + 2)
+        widths.append(min(max(widest, header, 6), 24) + 3)
     return widths
 
 
-def _most_overdue(table: Table, overdue: list[dict]) -> list[list]:
-    """The rows of the OVERDUE_ROWS_IN_PDF cases overdue longest, in the list's own order (the
-    table's rows are the figures' overdue list, row for row)."""
-    if len(table.rows) <= OVERDUE_ROWS_IN_PDF:
+def _rows_in_pdf(table: Table, figures: dict) -> list[list]:
+    """At most CASE_ROWS_IN_PDF rows of a list of cases, in the list's own order (the table's rows are
+    the figures' list, row for row): the cases overdue longest, or the orders still waiting for an
+    answer before those answered."""
+    if table.key not in CASE_LISTS or len(table.rows) <= CASE_ROWS_IN_PDF:
         return table.rows
-    longest = sorted(range(len(overdue)), key=lambda index: (-overdue[index]["days_overdue"], index))[:OVERDUE_ROWS_IN_PDF]
-    return [table.rows[index] for index in sorted(longest)]
+    items = figures[table.key]
+    if table.key == "overdue":
+        first = sorted(range(len(items)), key=lambda index: (-items[index]["days_overdue"], index))
+    else:
+        first = sorted(range(len(items)), key=lambda index: (items[index]["answered_on"] is not None, index))
+    return [table.rows[index] for index in sorted(first[:CASE_ROWS_IN_PDF])]
+
+
+def _omitted_text(table: Table, shown: int) -> str:
+    values = {"shown": shown, "omitted": len(table.rows) - shown, "total": len(table.rows)}
+    if table.key == "overdue":
+        text = _(
+            "Only the %(shown)d most overdue cases are printed here; %(omitted)d more are not. "
+            "The Excel and CSV files of this report list all %(total)d."
+        )
+    else:
+        text = _(
+            "Only %(shown)d supervision orders are printed here, those still waiting for an answer first; %(omitted)d more "
+            "are not. The Excel and CSV files of this report list all %(total)d."
+        )
+    return text % values
 
 
 def _pdf_section(table: Table, chart: str | None, figures: dict) -> dict:
-    rows = _most_overdue(table, figures["overdue"]) if table.key == "overdue" else table.rows
-    omitted = len(table.rows) - len(rows)
+    rows = _rows_in_pdf(table, figures)
     widths = _pdf_column_widths(table, rows)
     return {
         "table": table,
@@ -171,14 +193,8 @@ def _pdf_section(table: Table, chart: str | None, figures: dict) -> dict:
         "rows": [
             [(figure_text(value, column.kind), column.kind) for value, column in zip(row, table.columns, strict=True)] for row in rows
         ],
-        "omitted": omitted,
-        "omitted_text": _(
-            "Only the %(shown)d most overdue cases are printed here; %(omitted)d more are not. "
-            "The Excel and CSV files of this report list all %(total)d."
-        )
-        % {"shown": len(rows), "omitted": omitted, "total": len(table.rows)}
-        if omitted
-        else "",
+        "omitted": len(table.rows) - len(rows),
+        "omitted_text": _omitted_text(table, len(rows)) if len(rows) < len(table.rows) else "",
         "chart": chart,
         "keep_together": table.key not in CASE_LISTS,
     }

@@ -158,7 +158,7 @@ def test_pdf_prints_the_most_overdue_cases_up_to_the_cap(september, english, kno
     cases = known_month.cases
     days_overdue = {row["reg_no"]: row["days_overdue"] for row in september.figures["overdue"]}
     assert list(days_overdue.values()) == [14, 4, 18, 9, 7]  # the list's order: by handling due date
-    monkeypatch.setattr(exports, "OVERDUE_ROWS_IN_PDF", 2)
+    monkeypatch.setattr(exports, "CASE_ROWS_IN_PDF", 2)
 
     text = " ".join(pdf_pages(export_file(report=september, format="pdf").content))
 
@@ -170,6 +170,23 @@ def test_pdf_prints_the_most_overdue_cases_up_to_the_cap(september, english, kno
     assert "Only the 2 most overdue cases are printed here; 3 more are not. The Excel and CSV files of this report list all 5." in text
     workbook = load_workbook(io.BytesIO(export_file(report=september, format="xlsx").content))
     assert [row[0].value for row in workbook["Overdue cases"].iter_rows(min_row=4)] == list(days_overdue)
+
+
+def test_pdf_prints_the_supervision_orders_waiting_for_an_answer_first(september, english, monkeypatch):
+    """September's orders in force: answered on 09-01, open since 09-10, issued 09-30 23:59 and
+    answered in October. With room for one row, the open order is the one printed."""
+    assert [row["issued_on"] for row in september.figures["supervised"]] == ["2026-08-25", "2026-09-10", "2026-09-30"]
+    monkeypatch.setattr(exports, "CASE_ROWS_IN_PDF", 1)
+
+    text = " ".join(pdf_pages(export_file(report=september, format="pdf").content))
+
+    supervised_section = text.split("Supervised cases", 1)[1].split("Notes", 1)[0]
+    assert "2026-09-10" in supervised_section
+    assert "2026-08-25" not in supervised_section and "2026-09-30" not in supervised_section
+    assert (
+        "Only 1 supervision orders are printed here, those still waiting for an answer first; 2 more are not. "
+        "The Excel and CSV files of this report list all 3." in text
+    )
 
 
 def test_pdf_escapes_names_in_the_running_header(county, english):
