@@ -100,6 +100,7 @@ class Stack:
             "EMAIL_FILE_PATH": str(self.directory / "mail"),
             "OUTBOX_SEND_SECONDS": "1",
             "DATABASE_CONN_MAX_AGE": "0",
+            "MEDIA_ROOT": str(self.directory / "media"),
         }
 
     def start(self, name: str, *arguments: str) -> Path:
@@ -265,6 +266,34 @@ def test_mail_written_while_redis_is_down_arrives_once_when_it_is_back(people, s
     assert sorted((to, text.split("\n\n")[0]) for to, text in delivered) == wanted
     assert set(OutboxEmail.objects.values_list("status", flat=True)) == {OutboxStatus.SENT}
     assert "beat: Starting" in beat.read_text()
+
+
+ASK_FOR_A_REPORT = """
+from django.utils import timezone
+from accounts.models import User
+from reporting import services
+from reporting.periods import Period
+
+today = timezone.localdate()
+run = services.report_run_request(
+    actor=User.objects.get(username="supervisor"), period=Period.month(today.year, today.month), unit=None, format="pdf"
+)
+print("asked", run.pk)
+"""
+
+
+def test_a_worker_builds_a_report_file_asked_for_on_the_web(people, stack):
+    from reporting.models import ReportRun, RunStatus
+
+    make_case(people, state="replied")
+    worker = stack.start_worker()
+
+    stack.django(ASK_FOR_A_REPORT)
+
+    run = wait_until(lambda: ReportRun.objects.filter(status__in=[RunStatus.DONE, RunStatus.FAILED]).first(), "the report run to end")
+    assert (run.status, run.progress, run.error) == (RunStatus.DONE, 100, "")
+    assert (stack.directory / "media" / run.file.name).read_bytes().startswith(b"%PDF")
+    assert succeeded(worker, "reporting.tasks.report_run_build") == 1
 
 
 def test_the_beat_schedule_runs_the_scan_and_the_outbox(settings):
