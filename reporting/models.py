@@ -72,7 +72,8 @@ class RunStatus(models.TextChoices):
 
 
 def report_file_path(run: "ReportRun", filename: str) -> str:
-    return f"reports/{run.date_from:%Y/%m}/{run.pk}-{filename}"
+    """A folder per run, so that the file keeps the name it is downloaded under."""
+    return f"reports/{run.date_from:%Y/%m}/{run.pk}/{filename}"
 
 
 class ReportRun(models.Model):

@@ -321,7 +321,7 @@ def test_a_run_is_built_with_progress_and_its_file_kept(county, exported, django
     assert built.pk == run.pk
     run.refresh_from_db()
     assert (run.status, run.progress, run.error) == ("done", 100, "")
-    assert run.file.name == f"reports/2026/09/{run.pk}-report.csv"
+    assert run.file.name == f"reports/2026/09/{run.pk}/report.csv"
     assert run.file.read() == b"csv!"
     assert run.started_at <= run.finished_at
     # The export got the unit's live report while the run showed it building.

@@ -460,7 +460,7 @@ def test_a_file_asked_for_is_built_and_downloaded(client, month, inline_tasks, d
     assert reverse("report-run-file", args=[run.pk]) in page.content.decode()
     download = client.get(reverse("report-run-file", args=[run.pk]))
     assert download.status_code == 200
-    assert f"xinfang-report-{period.start:%Y-%m}-county.csv" in download["Content-Disposition"]
+    assert download["Content-Disposition"] == f'attachment; filename="xinfang-report-{period.start:%Y-%m}-county.csv"'
     assert "All petitions (items),3," in b"".join(download.streaming_content).decode("utf-8-sig")
 
 
