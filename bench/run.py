@@ -20,7 +20,6 @@ timed instead (and the report says so). Results go to bench/results/ (gitignored
 import argparse
 import json
 import os
-import statistics
 import sys
 import time
 from datetime import datetime, timedelta
@@ -48,6 +47,7 @@ from django.urls import NoReverseMatch, reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import Unit, User  # noqa: E402
+from bench.measure import summary  # noqa: E402
 from petitions import selectors, services  # noqa: E402
 from petitions.identity import decrypt  # noqa: E402
 from petitions.models import Category, Petition, Petitioner, PetitionPetitioner, RegistrationCounter, Status  # noqa: E402
@@ -69,17 +69,6 @@ def url_or_none(name: str) -> str | None:
         return reverse(name)
     except NoReverseMatch:
         return None
-
-
-def summary(samples: list[float]) -> dict:
-    ordered = sorted(samples)
-    return {
-        "median_ms": round(statistics.median(ordered), 1),
-        "p95_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))], 1),
-        "min_ms": round(ordered[0], 1),
-        "max_ms": round(ordered[-1], 1),
-        "runs": len(ordered),
-    }
 
 
 def measure(call, *, iterations: int, warmup: int = 3) -> dict:

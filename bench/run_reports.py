@@ -27,7 +27,6 @@ import argparse
 import json
 import os
 import re
-import statistics
 import subprocess
 import sys
 import time
@@ -39,6 +38,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 if "SECRET_KEY" not in os.environ:
     os.environ.setdefault("DEBUG", "1")
+
+from bench.measure import proc_status_mb, rss_peak_mb, summary  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 FIGURES_LIMIT_MS = 500.0
@@ -58,35 +59,6 @@ def _setup() -> None:
     settings.DEBUG = False  # no query log: production-like
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
-
-
-def _rss_mb() -> float:
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
-
-
-def _proc_status_mb(field: str) -> float | None:
-    """VmRSS (now) or VmHWM (peak) of this process image, from /proc (Linux)."""
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
-
-
-def _summary(samples_ms: list[float]) -> dict:
-    ordered = sorted(samples_ms)
-    return {
-        "median_ms": round(statistics.median(ordered), 1),
-        "p95_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))], 1),
-        "min_ms": round(ordered[0], 1),
-        "max_ms": round(ordered[-1], 1),
-        "runs": len(ordered),
-    }
 
 
 def _shape(sql: str) -> str:
@@ -168,7 +140,7 @@ def _timed(call, log: QueryLog, iterations: int) -> dict:
         started = time.perf_counter()
         call()
         samples.append((time.perf_counter() - started) * 1000)
-    return {"result": result, "cold_ms": round(cold_ms, 1), **_summary(samples), "queries": len(log.entries)}
+    return {"result": result, "cold_ms": round(cold_ms, 1), **summary(samples), "queries": len(log.entries)}
 
 
 # --- measurements (each in a child process) -----------------------------------------------------------
@@ -231,7 +203,7 @@ def child_export(args: argparse.Namespace, log: QueryLog) -> dict:
 
     reverse("report-page")  # the URLconf, as a worker has it after its first task
     period = _period("month", timezone.localdate())
-    rss_before = _rss_mb()
+    rss_before = rss_peak_mb()
     started = time.perf_counter()
     with site_language():
         report = report_get(period=period, unit=None)
@@ -243,7 +215,7 @@ def child_export(args: argparse.Namespace, log: QueryLog) -> dict:
             return {"skipped": "reporting.exports.export_file is not written yet (raises NotImplementedError)"}
         first_s = time.perf_counter() - started_export
         total_s = time.perf_counter() - started
-        rss_after_first = _rss_mb()
+        rss_after_first = rss_peak_mb()
         samples = []
         for _ in range(args.export_iterations):
             started = time.perf_counter()
@@ -262,7 +234,7 @@ def child_export(args: argparse.Namespace, log: QueryLog) -> dict:
         "figures_s": round(figures_s, 2),
         "first_export_s": round(first_s, 2),
         "figures_and_first_export_s": round(total_s, 2),
-        "warm_export": _summary(samples) if samples else None,
+        "warm_export": summary(samples) if samples else None,
         "bytes": len(exported.content),
         "pages": pages,
         "overdue_rows": len(report.figures["overdue"]),
@@ -330,8 +302,8 @@ def child(args: argparse.Namespace) -> None:
         {
             "process_setup_s": round(setup_s, 2),
             "process_s": round(time.perf_counter() - started_process, 2),
-            "rss_peak_mb": round(_rss_mb(), 1),
-            "vm_hwm_mb": (hwm := _proc_status_mb("VmHWM")) and round(hwm, 1),
+            "rss_peak_mb": round(rss_peak_mb(), 1),
+            "vm_hwm_mb": (hwm := proc_status_mb("VmHWM")) and round(hwm, 1),
         }
     )
     print("RESULT " + json.dumps(report, ensure_ascii=False, default=str))

@@ -41,6 +41,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 if "SECRET_KEY" not in os.environ:
     os.environ.setdefault("DEBUG", "1")
 
+from bench.measure import proc_status_mb, rss_peak_mb  # noqa: E402
+
 RESULTS = ROOT / "bench" / "results"
 LIMIT_SECONDS = 5.0
 LIMIT_MB = 200.0
@@ -72,24 +74,6 @@ def _tree() -> dict:
         "commit": git("rev-parse", "--short", "HEAD"),
         "uncommitted": git("status", "--short", "--", "cases/services.py", "accounts/services.py", "accounts/selectors.py").splitlines(),
     }
-
-
-def _rss_mb() -> float:
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
-
-
-def _proc_status_mb(field: str) -> float | None:
-    """VmRSS (now) or VmHWM (peak) of this process image, from /proc (Linux)."""
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
 
 
 # --- one measurement (a child process) ------------------------------------------------------------
@@ -159,8 +143,8 @@ def child(args: argparse.Namespace) -> None:
         get_resolver().url_patterns  # noqa: B018 - loads the URLconf
         with site_language():
             pass
-    rss_before = _rss_mb()
-    vm_rss_before = _proc_status_mb("VmRSS")
+    rss_before = rss_peak_mb()
+    vm_rss_before = proc_status_mb("VmRSS")
     setup_s = time.perf_counter() - started_process
     if args.start_at:
         time.sleep(max(0.0, args.start_at - time.time()))
@@ -202,9 +186,9 @@ def child(args: argparse.Namespace) -> None:
         "profiled": args.profile,
         "cold": args.cold,
         "rss_before_scan_mb": round(rss_before, 1),
-        "rss_peak_mb": round(_rss_mb(), 1),
+        "rss_peak_mb": round(rss_peak_mb(), 1),
         "vm_rss_before_scan_mb": vm_rss_before and round(vm_rss_before, 1),
-        "vm_hwm_mb": (hwm := _proc_status_mb("VmHWM")) and round(hwm, 1),
+        "vm_hwm_mb": (hwm := proc_status_mb("VmHWM")) and round(hwm, 1),
         "heap_peak_mb": round(heap_peak, 1) if heap_peak is not None else None,
         "process_setup_s": round(setup_s, 2),
         "by_query": sorted(
