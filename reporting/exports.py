@@ -27,7 +27,7 @@ from cases.documents import url_fetcher
 from reporting.charts import report_charts
 from reporting.models import ReportFormat
 from reporting.selectors import Report
-from reporting.tables import Column, Table, figure_text, period_label, rate_formulas, rate_labels, report_tables, scope_label
+from reporting.tables import Column, Table, figure_text, period_label, rate_notes, report_tables, scope_label
 
 # The PDF prints this many rows of each list of cases (the cases overdue longest; the supervision
 # orders still waiting for an answer first): a county's lists run to thousands of rows, and WeasyPrint
@@ -93,10 +93,7 @@ def _heading(report: Report) -> Heading:
 
 
 def _notes() -> list[tuple[str, str]]:
-    formulas = rate_formulas()
-    notes = [(label, formulas[key]) for key, label in rate_labels().items()]
-    notes.append(("—", _("No figure: nothing was due, nothing was evaluated, or the earlier period's figure was 0.")))
-    return notes
+    return [*rate_notes(), ("—", _("No figure: nothing was due, nothing was evaluated, or the earlier period's figure was 0."))]
 
 
 def _display_width(text: str) -> int:

@@ -29,7 +29,8 @@ class Table:
     title: str
     columns: list[Column]
     rows: list[list] = field(default_factory=list)
-    note: str = ""
+    # (label, text) pairs printed under the table: the rates' formulas.
+    notes: list[tuple[str, str]] = field(default_factory=list)
 
 
 def figure_text(value, kind: str) -> str:
@@ -89,6 +90,12 @@ def rate_formulas() -> dict[str, str]:
     }
 
 
+def rate_notes() -> list[tuple[str, str]]:
+    """Each rate's name and formula, for the report's notes."""
+    formulas = rate_formulas()
+    return [(label, formulas[key]) for key, label in rate_labels().items()]
+
+
 def _share(items: int, total: int) -> float | None:
     return items / total if total else None
 
@@ -143,7 +150,6 @@ def report_tables(figures: dict) -> list[Table]:
     for key, (title, heading) in by_name.items():
         rows = [[_row_name(key, row), row["items"], _share(row["items"], totals["petitions"])] for row in figures[key]]
         tables.append(Table(key, title, [Column(heading, "text"), Column(_("Items")), Column(_("Share"), "percent")], rows))
-    formulas = rate_formulas()
     tables.append(
         Table(
             "rates",
@@ -153,7 +159,7 @@ def report_tables(figures: dict) -> list[Table]:
                 [label, figures["rate_counts"][key]["numerator"], figures["rate_counts"][key]["denominator"], figures["rates"][key]]
                 for key, label in rate_labels().items()
             ],
-            note=" ".join(f"{label}: {formulas[key]}" for key, label in rate_labels().items()),
+            notes=rate_notes(),
         )
     )
     tables.append(

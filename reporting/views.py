@@ -36,7 +36,7 @@ from reporting.forms import ExportForm, MonthForm, PeriodForm, ReopenForm
 from reporting.models import ReportFormat, ReportRun
 from reporting.periods import Period
 from reporting.selectors import Report
-from reporting.tables import Column, Table, figure_text, period_label, rate_formulas, rate_labels, report_tables, scope_label, total_labels
+from reporting.tables import Column, Table, figure_text, period_label, rate_labels, report_tables, scope_label, total_labels
 
 # What the page's links and forms carry from one request to the next: the period and the scope.
 PERIOD_FIELDS = ("year", "month", "date_from", "date_to", "unit")
@@ -80,14 +80,6 @@ class TableView:
         return len(self.headers) > 4
 
 
-def _notes(table: Table) -> list[tuple[str, str]]:
-    """The rates' formulas one by one; any other table's note as it is."""
-    if table.key == "rates":
-        formulas = rate_formulas()
-        return [(label, formulas[key]) for key, label in rate_labels().items()]
-    return [("", table.note)] if table.note else []
-
-
 def _page_links(page: Page, parameter: str, anchor: str, query: QueryDict) -> dict[str, str]:
     def link(number: int) -> str:
         values = query.copy()
@@ -106,7 +98,7 @@ def _table_view(table: Table, chart: SafeString | None, figures: dict, query: Qu
     headers = [Cell(column.label, is_number=column.kind in ("int", "percent")) for column in table.columns]
     if table.key not in CASE_LISTS:
         rows = [[_cell(column, value) for column, value in zip(table.columns, row, strict=True)] for row in table.rows]
-        return TableView(table, chart, headers, rows, notes=_notes(table))
+        return TableView(table, chart, headers, rows, notes=table.notes)
     parameter = f"{table.key}_page"
     page = Paginator(list(zip(table.rows, figures[table.key], strict=True)), LIST_PAGE_SIZE).get_page(query.get(parameter))
     rows = []
@@ -116,7 +108,7 @@ def _table_view(table: Table, chart: SafeString | None, figures: dict, query: Qu
         cells[0] = Cell(cells[0].text if row[0] else f"#{item['case']}", link=reverse("case-detail", args=[item["case"]]))
         rows.append(cells)
     links = _page_links(page, parameter, f"report-{table.key}", query)
-    return TableView(table, chart, headers, rows, notes=_notes(table), page=page, page_links=links)
+    return TableView(table, chart, headers, rows, notes=table.notes, page=page, page_links=links)
 
 
 # Live data against a closed month ------------------------------------------------------------------
