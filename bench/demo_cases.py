@@ -10,7 +10,7 @@ for the last one on its matter; if that would be after now, the petition stays u
 
 A new case gets its whole future drawn at once (assignment, plan, progress, extension, reply,
 evaluation, close or review and re-examination), with the rows each service writes: events with
-their from/to statuses, plans, replies, appeals, and deadlines counted by petitions.calendar on
+their from/to statuses, plans, replies, appeals, and deadlines counted by deadlines.calendar on
 one calendar for the whole load. Only what happened before now is written. Closed and concluded
 are final here (a review is asked before closing), so a matter has at most one case that can
 still take a repeat petition.
@@ -28,6 +28,7 @@ from datetime import date, datetime, timedelta
 from datetime import timezone as dt_timezone
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import F, Q
 from django.utils import translation
 from django.utils.translation import gettext
@@ -38,7 +39,6 @@ from bench.bulk_load import RowWriter
 from bench.demo_county import LEADERSHIP_CODE
 from cases.models import (
     FINISHED_STATUSES,
-    PETITIONER_WINDOWS,
     Appeal,
     AppealLevel,
     Case,
@@ -46,8 +46,6 @@ from cases.models import (
     CaseEvent,
     CasePetition,
     CaseStatus,
-    Deadline,
-    DeadlineStatus,
     Evaluation,
     Extension,
     ExtensionStatus,
@@ -64,8 +62,9 @@ from cases.models import (
     SupervisionOrder,
     SupervisionStatus,
 )
-from petitions.calendar import count_due, horizon, work_calendar
-from petitions.models import Action, DeadlineKind, DeadlinePolicy, Petition, Status
+from deadlines.calendar import count_due, horizon, work_calendar
+from deadlines.models import PETITIONER_WINDOWS, Deadline, DeadlineKind, DeadlinePolicy, DeadlineStatus
+from petitions.models import Action, Petition, Status
 
 # Asia/Shanghai has had no daylight saving since 1991: a fixed offset is exact and fast.
 SHANGHAI = dt_timezone(timedelta(hours=8))
@@ -136,7 +135,8 @@ CASE_COLUMNS = (
 CASE_PETITION_COLUMNS = ("case_id", "petition_id", "is_first", "linked_at")
 CASE_EVENT_COLUMNS = ("case_id", "at", "actor_id", "action", "from_status", "to_status", "note")
 PLAN_COLUMNS = ("case_id", "version", "content", "status", "reason", "submitted_by_id", "submitted_at", "decided_by_id", "decided_at")
-DEADLINE_COLUMNS = ("case_id", "kind", "start_on", "due_on", "paused_days", "extension_days", "status", "met_on")
+# A case clock: its subject is the case (the subject type, the same for every row, comes last).
+DEADLINE_COLUMNS = ("subject_id", "kind", "start_on", "due_on", "paused_days", "extension_days", "status", "met_on", "subject_type_id")
 SUPERVISION_COLUMNS = (
     "case_id", "unit_id", "instruction", "due_on", "deadline_id", "status", "issued_by_id", "issued_at", "response",
     "responded_by_id", "responded_at",
@@ -277,6 +277,7 @@ class DemoCases:
         # Orders drawn so far, written after the bulk rows (their deadline's id must exist first).
         self.supervision_orders: list[list] = []
         self.policies = {policy.kind: policy for policy in DeadlinePolicy.objects.all()}
+        self.case_type_id = ContentType.objects.get_for_model(Case).pk
         cap = self.policies[DeadlineKind.EXTENSION].days
         first_day = datetime.fromtimestamp(history_start_ts, SHANGHAI).date()
         self.calendar = work_calendar(
@@ -865,7 +866,7 @@ class DemoCases:
         for version, content, plan_status, reason, submitted_by, submitted_at, decided_by, decided_at in plans:
             add(table(Plan), (pk, version, content, plan_status, reason, submitted_by, submitted_at, decided_by, decided_at))
         for kind, start_on, due_on, paused, extension_days, deadline_status, met_on in deadlines.values():
-            add(table(Deadline), (pk, kind, start_on, due_on, paused, extension_days, deadline_status, met_on))
+            add(table(Deadline), (pk, kind, start_on, due_on, paused, extension_days, deadline_status, met_on, self.case_type_id))
             self.report.deadlines_open += deadline_status == DeadlineStatus.OPEN
             self.report.deadlines_owed += deadline_status == DeadlineStatus.OPEN and kind not in PETITIONER_WINDOWS
         if extension_row:
@@ -891,8 +892,8 @@ class DemoCases:
         deadlines = Deadline.objects.bulk_create(
             [
                 Deadline(
-                    case_id=row[0], kind=kind, start_on=start_on, due_on=due_on, paused_days=paused, extension_days=extension_days,
-                    status=status, met_on=met_on,
+                    subject_type_id=self.case_type_id, subject_id=row[0], kind=kind, start_on=start_on, due_on=due_on,
+                    paused_days=paused, extension_days=extension_days, status=status, met_on=met_on,
                 )
                 for row in rows
                 for kind, start_on, due_on, paused, extension_days, status, met_on in [row[4]]

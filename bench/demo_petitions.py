@@ -10,7 +10,7 @@ across petitions, as in life, where a few people petition again and again; this 
 Fernet encryption of ID numbers and phones (the slow part per person) off the per-petition path.
 
 The rows mimic what the intake services write (petitions.services): same statuses, reasons,
-deadlines (petitions.calendar), events and masking/encryption/hashing (petitions.identity).
+deadlines (deadlines.calendar), events and masking/encryption/hashing (petitions.identity).
 Acceptances, and the cases they open or join, come from bench.demo_cases.
 """
 
@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 
 from accounts.models import Role, Unit, User
@@ -29,16 +30,15 @@ from bench import demo_cases, demo_text
 from bench.bulk_load import RowWriter, SuspendedConstraints
 from bench.demo_cases import DAY, SHANGHAI, DemoCases
 from bench.demo_county import BUREAU_CODE, GIVEN_NAME_CHARACTERS, SUBCATEGORIES, SURNAMES, TOWNSHIP_WEIGHTS
-from cases.models import Case, CaseStatus, Deadline, SupervisionOrder
-from petitions.calendar import count_due, horizon, work_calendar
+from cases.models import Case, CaseStatus, SupervisionOrder
+from deadlines.calendar import count_due, horizon, work_calendar
+from deadlines.models import Deadline, DeadlineKind, DeadlinePolicy, DeadlineStatus
 from petitions.identity import ID_CHECK_CHARACTERS, ID_WEIGHTS, encrypt, lookup_hash, mask_id_number, mask_phone
 from petitions.models import (
     GROUP_VISIT_MIN_HEADCOUNT,
     Action,
     Category,
     Channel,
-    DeadlineKind,
-    DeadlinePolicy,
     Petition,
     Petitioner,
     PetitionEvent,
@@ -213,6 +213,7 @@ class DemoPetitions:
         # Decision deadlines as the services count them: the step's policy on the stored holiday
         # calendar, read once for the whole history (and counted once per day).
         self.decision_policy = DeadlinePolicy.objects.get(kind=DeadlineKind.DECISION)
+        self.petition_type_id = ContentType.objects.get_for_model(Petition).pk
         first_day = datetime.fromtimestamp(self.start_ts, SHANGHAI).date()
         today = now.astimezone(SHANGHAI).date()
         self.calendar = work_calendar(
@@ -404,6 +405,7 @@ class DemoPetitions:
         openers: dict[int, tuple] = {}  # while no petition was refused "not again": petitions that opened a case
         first_numbers: dict[int, int] = {}
         petition_table, link_table, event_table = Petition._meta.db_table, PetitionPetitioner._meta.db_table, PetitionEvent._meta.db_table
+        deadline_table = Deadline._meta.db_table
         fromtimestamp, now_ts = datetime.fromtimestamp, self.now_ts
         closing_states = (Purpose.SUGGESTION, Purpose.OTHER)
         progress_step = max(count // 10, 1)
@@ -483,7 +485,7 @@ class DemoPetitions:
             registered_ts = received_ts + delay if received_ts + delay < now_ts else received_ts + (now_ts - received_ts) * random_()
             registered_at = fromtimestamp(registered_ts, SHANGHAI)
             last_ts = registered_ts
-            decision_due = self._decision_due(received_ts)
+            decision_due, decision_start_ts = self._decision_due(received_ts), received_ts
             status, unit_id, route_mode, decided_at, reason = Status.REGISTERED, None, "", None, ""
             note = f"系{previous[1]}的重复件。" if is_repeat else ""
             writer.add(event_table, (pk, registered_at, registered_by, Action.REGISTER, "", Status.REGISTERED, None, note))
@@ -507,7 +509,7 @@ class DemoPetitions:
                         unit_id = department_id if department_id is not None and random_() < 0.55 else locality_id
                     route_mode = RouteMode.ASSIGN if intake_id == self.bureau_id and random_() < 0.25 else RouteMode.TRANSFER
                     status = Status.ROUTED
-                    decision_due = self._decision_due(routed_ts)
+                    decision_due, decision_start_ts = self._decision_due(routed_ts), routed_ts
                     writer.add(
                         event_table,
                         (
@@ -604,6 +606,15 @@ class DemoPetitions:
                     registered_at,
                 ),
             )
+            # The decision clock (deadlines.Deadline), as petition_register, petition_route and the decision leave it.
+            decided_on = decided_at.date() if decided_at is not None else None
+            if decided_on is None:
+                clock_status = DeadlineStatus.OPEN
+            else:
+                clock_status = DeadlineStatus.MET if decided_on <= decision_due else DeadlineStatus.OVERDUE
+            decision_start = datetime.fromtimestamp(decision_start_ts, SHANGHAI).date()
+            clock = (pk, DeadlineKind.DECISION, decision_start, decision_due, 0, 0, clock_status, decided_on, self.petition_type_id)
+            writer.add(deadline_table, clock)
             for position, petitioner_id in enumerate(people):
                 writer.add(link_table, (pk, petitioner_id, representatives and position < 5))
             if (index + 1) % progress_step == 0:

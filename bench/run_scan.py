@@ -2,7 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/xinfang_bench .venv/bin/python bench/run_scan.py
 
-`cases.services.deadlines_scan` is what Celery beat runs every few minutes (and `manage.py
+`deadlines.services.deadlines_scan` is what Celery beat runs every few minutes (and `manage.py
 scan_deadlines` by hand). Each measurement runs in a fresh Python process, so its peak RSS
 (`getrusage(RUSAGE_SELF).ru_maxrss`) is the scan's own plus Django's start-up, which is reported
 beside it; the Python heap's peak is taken with tracemalloc, started just before the scan, in a
@@ -57,13 +57,6 @@ def _setup() -> None:
     settings.DEBUG = False  # no query log: production-like, and it would grow with the queries
 
 
-def _petition_reminder_model():
-    """petitions.models.PetitionReminder where the scan reminds undecided petitions too (else None)."""
-    from petitions import models
-
-    return getattr(models, "PetitionReminder", None)
-
-
 def _tree() -> dict:
     """The commit measured, and whether the scan's files had changes not committed yet."""
 
@@ -72,7 +65,9 @@ def _tree() -> dict:
 
     return {
         "commit": git("rev-parse", "--short", "HEAD"),
-        "uncommitted": git("status", "--short", "--", "cases/services.py", "accounts/services.py", "accounts/selectors.py").splitlines(),
+        "uncommitted": git(
+            "status", "--short", "--", "deadlines/services.py", "accounts/services.py", "accounts/selectors.py"
+        ).splitlines(),
     }
 
 
@@ -96,16 +91,17 @@ def child(args: argparse.Namespace) -> None:
     from django.db import connection
 
     from accounts import tasks
-    from cases.services import deadlines_scan
     from config.celery import app
+    from deadlines.services import deadlines_scan
 
     app.conf.task_always_eager = False  # eager would send the e-mails inside the scan's process
     if args.parts == "cases":
-        # Case deadlines only: the petitions' decision reminders list nothing (an empty IN matches no row,
-        # and Django does not even send that query). Only in this measuring process.
-        import cases.services
+        # Case clocks only: the petitions' decision clocks are left out as the petitioner's windows are.
+        # Only in this measuring process.
+        import deadlines.services
+        from deadlines.models import DeadlineKind
 
-        cases.services.OPEN_STATUSES = ()
+        deadlines.services.PETITIONER_WINDOWS = deadlines.services.PETITIONER_WINDOWS | {DeadlineKind.DECISION}
     enqueued = {"outbox_send": 0}
     original_delay = tasks.outbox_send.delay
 
@@ -227,16 +223,13 @@ class Bench:
         from django.db import connection
 
         from accounts.models import Notification, OutboxEmail
-        from cases.models import ReminderSent
+        from deadlines.models import ReminderSent
 
         self.connection = connection
         self.as_of = as_of
         self.batch_size = batch_size
         self.parts = "all"
-        self.petition_reminder = PetitionReminder = _petition_reminder_model()
         models = [OutboxEmail, Notification, ReminderSent]  # the outbox first: it points at the notifications
-        if PetitionReminder is not None:
-            models.append(PetitionReminder)
         self.tables = {model: model._meta.db_table for model in models}
         self.start_ids = {model: self._max_id(table) for model, table in self.tables.items()}
         self.load: list = []
@@ -277,7 +270,7 @@ class Bench:
     def written(self) -> dict:
         """Rows the runs wrote since the last restore, and duplicates (there must be none)."""
         from accounts.models import Notification, OutboxEmail
-        from cases.models import ReminderSent
+        from deadlines.models import ReminderSent
 
         notification_table, reminder_table = self.tables[Notification], self.tables[ReminderSent]
         with self.connection.cursor() as cursor:
@@ -292,21 +285,7 @@ class Bench:
                 [self.start_ids[Notification]],
             )
             duplicate_groups, duplicate_extra = cursor.fetchone()
-        petition_reminders = {}
-        PetitionReminder = self.petition_reminder  # noqa: N806 - the model
-        if PetitionReminder is not None:
-            with self.connection.cursor() as cursor:
-                cursor.execute(
-                    f"SELECT COUNT(*) FROM (SELECT 1 FROM {self.tables[PetitionReminder]} WHERE id > %s "
-                    "GROUP BY petition_id, level HAVING COUNT(*) > 1) d",
-                    [self.start_ids[PetitionReminder]],
-                )
-                petition_reminders = {
-                    "petition_reminder_rows": PetitionReminder.objects.filter(id__gt=self.start_ids[PetitionReminder]).count(),
-                    "duplicate_petition_reminders": cursor.fetchone()[0],
-                }
         return {
-            **petition_reminders,
             "reminder_rows": ReminderSent.objects.filter(id__gt=self.start_ids[ReminderSent]).count(),
             "notification_rows": Notification.objects.filter(id__gt=self.start_ids[Notification]).count(),
             "outbox_rows": OutboxEmail.objects.filter(id__gt=self.start_ids[OutboxEmail]).count(),
@@ -363,7 +342,8 @@ def dataset(as_of: date) -> dict:
     from django.db.models import Count, Q
 
     from accounts.models import User
-    from cases.models import PETITIONER_WINDOWS, Deadline, DeadlineStatus, ReminderSent, SupervisionOrder, SupervisionStatus
+    from cases.models import SupervisionOrder, SupervisionStatus
+    from deadlines.models import PETITIONER_WINDOWS, Deadline, DeadlineStatus, ReminderSent
     from petitions.models import Petition
 
     soon = as_of + timedelta(days=settings.REMINDER_DUE_SOON_DAYS)
@@ -381,21 +361,8 @@ def dataset(as_of: date) -> dict:
         )
         .order_by("kind")
     }
-    undecided = {}
-    if _petition_reminder_model() is not None:
-        from petitions.selectors import OPEN_STATUSES
-
-        waiting = Petition.objects.filter(status__in=OPEN_STATUSES)
-        undecided = waiting.aggregate(
-            total=Count("id"),
-            overdue=Count("id", filter=Q(decision_due__lt=as_of)),
-            due_today=Count("id", filter=Q(decision_due=as_of)),
-            due_soon=Count("id", filter=Q(decision_due__gt=as_of, decision_due__lte=soon)),
-            later=Count("id", filter=Q(decision_due__gt=soon)),
-        )
     return {
         "petitions": Petition.objects.count(),
-        "petitions_waiting_for_decision": undecided,
         "as_of": as_of.isoformat(),
         "due_soon_days": settings.REMINDER_DUE_SOON_DAYS,
         "open_deadlines": open_deadlines.count(),

@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from cases import documents, permissions, selectors, services
-from cases.models import Case, CasePetition, Deadline, Plan
+from cases.models import Case, CasePetition, Plan
 from cases.serializers import (
     AppealDecideSerializer,
     AppealRequestSerializer,
@@ -42,6 +42,8 @@ from cases.serializers import (
     SupervisionOrderSerializer,
     SupervisionRespondSerializer,
 )
+from deadlines.models import Deadline
+from deadlines.selectors import deadline_explanations
 from petitions.selectors import petition_get
 
 REFUSALS = {
@@ -54,7 +56,7 @@ CONFLICT = {409: OpenApiResponse(description="Not possible from the case's curre
 
 def _case_response(request, pk: int) -> Response:
     case = selectors.case_get(user=request.user, pk=pk)
-    context = {"request": request, "today": timezone.localdate(), "explanations": selectors.deadline_explanations(case.deadlines.all())}
+    context = {"request": request, "today": timezone.localdate(), "explanations": deadline_explanations(case.deadlines.all())}
     return Response(CaseDetailSerializer(case, context=context).data)
 
 

@@ -23,8 +23,9 @@ from weasyprint.urls import URLFetcher
 from accounts.models import Unit, UnitKind
 from cases import models as case_models
 from cases import selectors
-from petitions.calendar import due_date
-from petitions.models import DeadlineKind, Petition, PetitionPetitioner
+from deadlines.calendar import due_date
+from deadlines.models import DeadlineKind
+from petitions.models import Petition, PetitionPetitioner
 from petitions.models import Status as PetitionStatus
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates" / "cases" / "documents"

@@ -3,14 +3,14 @@
 from datetime import date
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Unit
-from petitions.calendar import due_date
-from petitions.models import Category, DeadlineKind, DeadlinePolicy, Petition, ReminderLevel
+from deadlines.models import Deadline
+from petitions.models import Category, Petition
 
 
 class CaseStatus(models.TextChoices):
@@ -127,6 +127,7 @@ class Case(models.Model):
     handling_due = models.DateField(_("handling due"))
     handling_met_on = models.DateField(_("reply served on"), null=True, blank=True)
     petitions = models.ManyToManyField(Petition, through="CasePetition", related_name="+", verbose_name=_("petitions"))
+    deadlines = GenericRelation(Deadline, content_type_field="subject_type", object_id_field="subject_id", related_query_name="case")
 
     class Meta:
         verbose_name = _("case")
@@ -230,60 +231,6 @@ class Plan(models.Model):
             models.UniqueConstraint(fields=["case", "version"], name="plan_case_version"),
             models.UniqueConstraint(fields=["case"], condition=Q(status="approved"), name="plan_one_approved"),
         ]
-
-
-class DeadlineStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    MET = "met", _("Met")
-    OVERDUE = "overdue", _("Overdue")
-    LAPSED = "lapsed", _("Lapsed unused")
-
-
-# The petitioner's own windows for asking a review or re-examination: the unit owes nothing on them,
-# so one that passes unused has lapsed, it is not overdue (and no one is reminded of it).
-PETITIONER_WINDOWS = frozenset({DeadlineKind.REVIEW_REQUEST, DeadlineKind.REEXAMINATION_REQUEST})
-
-
-class Deadline(models.Model):
-    """One step's deadline on a case. The due date is derived from start, pauses and extension by
-    petitions.calendar and stored; `explanation()` recounts it to say how."""
-
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="deadlines")
-    kind = models.CharField(_("step"), max_length=30, choices=DeadlineKind.choices)
-    start_on = models.DateField(_("starts on"))
-    due_on = models.DateField(_("due on"))
-    paused_days = models.PositiveSmallIntegerField(_("paused days"), default=0)
-    extension_days = models.PositiveSmallIntegerField(_("extension days"), default=0)
-    status = models.CharField(_("status"), max_length=10, choices=DeadlineStatus.choices, default=DeadlineStatus.OPEN)
-    met_on = models.DateField(_("met on"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("deadline")
-        verbose_name_plural = _("deadlines")
-        ordering = ["case", "start_on", "id"]
-        # One deadline per step, except supervision orders: a case can have several, each with its own.
-        constraints = [
-            models.UniqueConstraint(fields=["case", "kind"], condition=~Q(kind=DeadlineKind.SUPERVISION), name="deadline_case_kind")
-        ]
-        indexes = [models.Index(fields=["status", "due_on"], name="deadline_status_due")]
-
-    def current_status(self, today: date) -> str:
-        """Stored status, except that an open deadline past its due date reads as overdue, or as
-        lapsed if it was the petitioner's window."""
-        if self.status == DeadlineStatus.OPEN and self.due_on < today:
-            return DeadlineStatus.LAPSED if self.kind in PETITIONER_WINDOWS else DeadlineStatus.OVERDUE
-        return self.status
-
-    def counted_with(self, policy: DeadlinePolicy) -> dict:
-        """What petitions.calendar counts this due date from (count_due, horizon), under `policy`."""
-        return {"policy": policy, "start": self.start_on, "pauses": self.paused_days, "extension_days": self.extension_days}
-
-    def explanation(self) -> tuple[str, ...]:
-        """How the due date is computed, recounted on today's calendar and policy (one sentence per step).
-        A supervision order's date is the supervisor's own, not counted."""
-        if self.kind == DeadlineKind.SUPERVISION:
-            return (gettext("Set by the supervision order."),)
-        return due_date(kind=self.kind, start=self.start_on, pauses=self.paused_days, extension_days=self.extension_days).explanation
 
 
 class ExtensionStatus(models.TextChoices):
@@ -449,23 +396,6 @@ class Appeal(models.Model):
         constraints = [models.UniqueConstraint(fields=["case", "level"], name="appeal_case_level")]
 
 
-class ReminderSent(models.Model):
-    """That a deadline's reminder of one level went out. The unique constraint is what makes it
-    once: a scan claims the row with INSERT … ON CONFLICT DO NOTHING and notifies only if it won.
-    A due date that moves (extension, pause, calendar change) clears its rows, so the new date is
-    reminded again."""
-
-    deadline = models.ForeignKey(Deadline, on_delete=models.CASCADE, related_name="reminders")
-    level = models.CharField(_("level"), max_length=10, choices=ReminderLevel.choices)
-    due_on = models.DateField(_("due on"))
-    sent_at = models.DateTimeField(_("sent at"))
-
-    class Meta:
-        verbose_name = _("reminder sent")
-        verbose_name_plural = _("reminders sent")
-        constraints = [models.UniqueConstraint(fields=["deadline", "level"], name="reminder_once")]
-
-
 class SupervisionStatus(models.TextChoices):
     OPEN = "open", _("Waiting for the unit's response")
     ANSWERED = "answered", _("Answered")
@@ -473,7 +403,7 @@ class SupervisionStatus(models.TextChoices):
 
 class SupervisionOrder(models.Model):
     """A supervision order (督办): the county office tells a unit of the case's team to act by a date.
-    Its deadline is an ordinary Deadline row (kind supervision), so it is listed, scanned and
+    Its deadline is an ordinary clock of the case (kind supervision), so it is listed, scanned and
     reminded like the statutory ones."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="supervision_orders")

@@ -1,6 +1,5 @@
 """Reads about cases, scoped to the user (DESIGN §9); pages and API share them."""
 
-from collections.abc import Iterable
 from datetime import date, timedelta
 
 import django_filters
@@ -9,7 +8,6 @@ from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -24,7 +22,6 @@ from cases.models import (
     CaseEvent,
     CasePetition,
     CaseStatus,
-    Deadline,
     ExtensionStatus,
     Hearing,
     LeaderMeeting,
@@ -32,8 +29,8 @@ from cases.models import (
     ProgressNote,
     SupervisionOrder,
 )
-from petitions.calendar import count_due, horizon, work_calendar
-from petitions.models import DeadlineKind, DeadlinePolicy, Petition
+from deadlines.models import Deadline
+from petitions.models import Petition
 
 
 def cases_visible_to(user: User) -> QuerySet[Case]:
@@ -269,26 +266,3 @@ def case_of_petition(petition_id: int) -> Case | None:
     """The case a petition belongs to, if any (for the petition's page and API)."""
     link = CasePetition.objects.filter(petition_id=petition_id).select_related("case").first()
     return link.case if link else None
-
-
-def deadline_explanations(deadlines: Iterable[Deadline]) -> dict[int, tuple[str, ...]]:
-    """How each due date is counted, on one read of the policies and one of the calendar for all of
-    them (Deadline.explanation() costs two queries a deadline). A supervision order's date is the
-    supervisor's, not counted, whatever policy an administrator may have saved for the kind."""
-    deadlines = list(deadlines)
-    explanations = {
-        deadline.pk: (gettext("Set by the supervision order."),) if deadline.kind == DeadlineKind.SUPERVISION else ()
-        for deadline in deadlines
-    }
-    policies = DeadlinePolicy.objects.in_bulk(field_name="kind")
-    counted = [deadline for deadline in deadlines if deadline.kind in policies and deadline.kind != DeadlineKind.SUPERVISION]
-    if not counted:
-        return explanations
-
-    counts = {deadline.pk: deadline.counted_with(policies[deadline.kind]) for deadline in counted}
-    calendar = work_calendar(
-        first=min(deadline.start_on for deadline in counted) + timedelta(days=1),
-        last=max(horizon(**count) for count in counts.values()),
-    )
-    explanations.update({pk: count_due(calendar=calendar, **count).explanation for pk, count in counts.items()})
-    return explanations

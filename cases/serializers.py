@@ -18,8 +18,6 @@ from cases.models import (
     Appeal,
     Case,
     CaseEvent,
-    Deadline,
-    DeadlineStatus,
     Evaluation,
     Extension,
     Hearing,
@@ -30,6 +28,7 @@ from cases.models import (
     SupervisionOrder,
 )
 from cases.selectors import case_timeline
+from deadlines.models import Deadline, DeadlineStatus
 
 # Output
 

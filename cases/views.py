@@ -29,15 +29,16 @@ from cases.models import (
     HANDLING_STATUSES,
     Case,
     CaseAction,
-    DeadlineStatus,
     Extension,
     ExtensionStatus,
     SupervisionOrder,
     SupervisionStatus,
 )
 from config.pagination import LargeTablePaginator
+from deadlines.models import DeadlineKind, DeadlineStatus
+from deadlines.selectors import deadline_explanations
 from petitions.forms import apply_service_errors, category_label
-from petitions.models import DeadlineKind, TransitionNotAllowed
+from petitions.models import TransitionNotAllowed
 from petitions.selectors import category_list, petition_get
 
 PAGE_SIZE = 50
@@ -463,7 +464,7 @@ RUNNING = {DeadlineStatus.OPEN, DeadlineStatus.OVERDUE}
 
 def _deadline_rows(case: Case, today: date) -> list[DeadlineRow]:
     rows = []
-    explanations = selectors.deadline_explanations(case.deadlines.all())
+    explanations = deadline_explanations(case.deadlines.all())
     for deadline in case.deadlines.all():
         status = deadline.current_status(today)
         rows.append(

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "bootstrap",
     "axes",
     "accounts",
+    "deadlines",
     "petitions",
     "cases",
     "reporting",
@@ -184,7 +185,7 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # the database and the beat jobs below pick it up (config.celery.enqueue_on_commit).
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
 CELERY_BEAT_SCHEDULE = {
-    "scan-deadlines": {"task": "cases.tasks.scan_deadlines", "schedule": timedelta(minutes=REMINDER_SCAN_MINUTES)},
+    "scan-deadlines": {"task": "deadlines.tasks.scan_deadlines", "schedule": timedelta(minutes=REMINDER_SCAN_MINUTES)},
     "send-outbox": {"task": "accounts.tasks.outbox_send", "schedule": timedelta(seconds=OUTBOX_SEND_SECONDS)},
     # Last month's report for the county office from the 1st on, and report runs whose task was lost.
     "reports-tick": {"task": "reporting.tasks.reports_tick", "schedule": timedelta(minutes=10)},
@@ -248,9 +249,9 @@ SPECTACULAR_SETTINGS = {
         "PlanStatusEnum": "cases.models.PlanStatus",
         "ExtensionStatusEnum": "cases.models.ExtensionStatus",
         "ReplyStatusEnum": "cases.models.ReplyStatus",
-        "DeadlineStatusEnum": "cases.models.DeadlineStatus",
+        "DeadlineStatusEnum": "deadlines.models.DeadlineStatus",
         # The case list and detail have their own deadline components; their `kind` is one set.
-        "DeadlineKindEnum": "petitions.models.DeadlineKind",
+        "DeadlineKindEnum": "deadlines.models.DeadlineKind",
     },
 }
 

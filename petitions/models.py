@@ -1,14 +1,13 @@
 import uuid
-from datetime import date
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Unit
+from deadlines.models import Deadline
 
 GROUP_VISIT_MIN_HEADCOUNT = 5
 MAX_REPRESENTATIVES = 5
@@ -169,12 +168,14 @@ class Petition(models.Model):
         Unit, verbose_name=_("routed to"), null=True, blank=True, on_delete=models.PROTECT, related_name="routed_petitions"
     )
     route_mode = models.CharField(_("routing mode"), max_length=10, choices=RouteMode.choices, blank=True)
+    # The decision clock's due date (deadlines.Deadline, kind decision), kept on the row for the lists.
     decision_due = models.DateField(_("decision due"))
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_reason = models.TextField(_("reason"), blank=True)
     query_code = models.CharField(_("query code"), max_length=12, unique=True)
     registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("registered by"), on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+    deadlines = GenericRelation(Deadline, content_type_field="subject_type", object_id_field="subject_id", related_query_name="petition")
 
     class Meta:
         verbose_name = _("petition")
@@ -281,125 +282,3 @@ class PersonalDataReveal(models.Model):
         verbose_name = _("personal data reveal")
         verbose_name_plural = _("personal data reveals")
         ordering = ["-at"]
-
-
-# Deadlines (DESIGN §6): the limits and the holiday calendar as data; the counting is petitions.calendar.
-
-
-class DeadlineKind(models.TextChoices):
-    """Steps with a limit; the API's deadline kinds, plus the objection window and the extension cap."""
-
-    DECISION = "decision", _("Decision to accept")
-    OBJECTION = "objection", _("Objection that the unit is not competent")
-    HANDLING = "handling", _("Handling")
-    EXTENSION = "extension", _("Extension (at most)")
-    REVIEW_REQUEST = "review_request", _("Request for review")
-    REVIEW_DECISION = "review_decision", _("Review opinion")
-    REEXAMINATION_REQUEST = "reexamination_request", _("Request for re-examination")
-    REEXAMINATION_DECISION = "reexamination_decision", _("Re-examination opinion")
-    SUPERVISION = "supervision", _("Supervision order")
-
-
-class DayUnit(models.TextChoices):
-    CALENDAR = "calendar", _("calendar days")
-    WORKING = "working", _("working days")
-
-
-class DeadlinePolicy(models.Model):
-    """One step's limit, as the regulation sets it and an administrator may adjust it.
-
-    For `extension`, `days` is the most a unit may add to handling, not a period of its own.
-    """
-
-    kind = models.CharField(_("step"), max_length=30, choices=DeadlineKind.choices, unique=True)
-    days = models.PositiveSmallIntegerField(_("days"), validators=[MinValueValidator(1), MaxValueValidator(366)])
-    unit = models.CharField(_("counted in"), max_length=10, choices=DayUnit.choices, default=DayUnit.CALENDAR)
-    moves_off_rest_days = models.BooleanField(
-        _("a last day on a rest day moves to the next working day"),
-        default=True,
-        help_text=_("The usual rule for legal periods. Working-day limits always end on a working day."),
-    )
-    basis = models.CharField(_("legal basis"), max_length=200, blank=True)
-
-    class Meta:
-        verbose_name = _("deadline policy")
-        verbose_name_plural = _("deadline policies")
-        ordering = ["id"]
-
-    def __str__(self) -> str:
-        return str(self.get_kind_display())
-
-
-class CalendarYear(models.Model):
-    """A year whose holiday schedule is entered; without `complete` the counting warns and uses weekends."""
-
-    year = models.PositiveSmallIntegerField(_("year"), primary_key=True, validators=[MinValueValidator(2000), MaxValueValidator(2100)])
-    complete = models.BooleanField(
-        _("schedule complete"), default=False, help_text=_("Tick once every holiday and make-up working day of the year is entered.")
-    )
-
-    class Meta:
-        verbose_name = _("calendar year")
-        verbose_name_plural = _("calendar years")
-        ordering = ["-year"]
-
-    def __str__(self) -> str:
-        return str(self.year)
-
-
-class CalendarSource(models.TextChoices):
-    PACKAGE = "chinesecalendar", _("chinesecalendar package")
-    MANUAL = "manual", _("Entered by an administrator")
-
-
-class CalendarDay(models.Model):
-    """An exception to the weekend rule: a holiday on a weekday, or a make-up working day on a weekend.
-
-    `year` ties the day to its CalendarYear, so the counting reads a year's status and its days
-    in one query.
-    """
-
-    date = models.DateField(_("date"), unique=True)
-    year = models.ForeignKey(CalendarYear, verbose_name=_("year"), on_delete=models.CASCADE, related_name="days", editable=False)
-    is_workday = models.BooleanField(_("working day"), help_text=_("Ticked for a make-up working day, empty for a holiday."))
-    name = models.CharField(_("name"), max_length=50, help_text=_("For example 国庆节 or 调休上班（国庆节）."))
-    source = models.CharField(_("source"), max_length=20, choices=CalendarSource.choices, default=CalendarSource.MANUAL, editable=False)
-
-    class Meta:
-        verbose_name = _("calendar day")
-        verbose_name_plural = _("holiday calendar days")
-        ordering = ["date"]
-
-    def __str__(self) -> str:
-        return f"{self.date:%Y-%m-%d} {self.name}"
-
-    def clean(self) -> None:
-        if isinstance(self.date, date) and self.is_workday is not None and self.is_workday == (self.date.weekday() < 5):
-            if self.is_workday:
-                message = _("%(date)s is a weekday and so a working day already; only a weekend day can be a make-up working day.")
-            else:
-                message = _("%(date)s is a weekend day and so a rest day already; only a weekday can be a holiday entry.")
-            raise ValidationError({"is_workday": message % {"date": self.date.isoformat()}})
-
-
-class ReminderLevel(models.TextChoices):
-    """The reminders a deadline gets (DESIGN §6), each at most once for each due date it has had."""
-
-    DUE_SOON = "due_soon", _("Due soon")
-    DUE_TODAY = "due_today", _("Due today")
-    OVERDUE = "overdue", _("Overdue")
-
-
-class PetitionReminder(models.Model):
-    """That an open petition's decision deadline got its reminder of one level (the scan is
-    cases.services.deadlines_scan; the unique constraint makes it once, as for case deadlines)."""
-
-    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="reminders")
-    level = models.CharField(_("level"), max_length=10, choices=ReminderLevel.choices)
-    due_on = models.DateField(_("due on"))
-    sent_at = models.DateTimeField(_("sent at"))
-
-    class Meta:
-        verbose_name = _("reminder sent")
-        verbose_name_plural = _("reminders sent")
-        constraints = [models.UniqueConstraint(fields=["petition", "level"], name="petition_reminder_once")]

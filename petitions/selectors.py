@@ -1,6 +1,5 @@
 """Reads about petitions, scoped to the user; pages and API share them."""
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -13,9 +12,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Unit, User
 from accounts.selectors import visible_unit_ids
-from petitions.calendar import DueDate, due_date
+from deadlines.calendar import DueDate, due_date
+from deadlines.models import DeadlineKind
+from deadlines.selectors import deadlines_of
 from petitions.identity import lookup_hash
-from petitions.models import Action, Attachment, CalendarYear, Category, Channel, DeadlineKind, Petition, Petitioner, PetitionEvent, Status
+from petitions.models import Attachment, Category, Channel, Petition, Petitioner, Status
 
 # Petitions still waiting for the decision, whose decision deadline runs.
 OPEN_STATUSES = (Status.REGISTERED, Status.ROUTED)
@@ -170,29 +171,10 @@ def attachment_get(*, user: User, pk: int) -> Attachment:
     return get_object_or_404(Attachment.objects.filter(petition__in=petitions_visible_to(user)), pk=pk)
 
 
-def decision_starts_on(*, petition: Petition, routed_at: datetime | None) -> date:
-    """The decision period runs from the day of the last routing, or before routing from the day of receipt."""
-    if petition.status == Status.ROUTED and routed_at is not None:
-        return timezone.localdate(routed_at)
-    return timezone.localdate(petition.received_at)
-
-
-def decision_deadline(*, petition: Petition, events: Sequence[PetitionEvent]) -> DueDate | None:
-    """How an open petition's decision deadline is computed today, from its timeline already read; None once decided."""
+def decision_deadline(*, petition: Petition) -> DueDate | None:
+    """How an open petition's decision deadline is counted on today's calendar and policy, from its
+    clock's start (receipt, or the last routing); None once decided."""
     if petition.status not in OPEN_STATUSES:
         return None
-    routed_at = max((event.at for event in events if event.action == Action.ROUTE), default=None)
-    return due_date(kind=DeadlineKind.DECISION, start=decision_starts_on(petition=petition, routed_at=routed_at))
-
-
-# How far ahead the calendar must be entered: the longest step (60 days, plus an extension of 30 and
-# the rest-day moves) counted from today.
-CALENDAR_LOOKAHEAD_DAYS = 120
-
-
-def calendar_years_incomplete(*, today: date) -> list[int]:
-    """The years that deadlines counted from today can reach whose holiday schedule is not entered:
-    until an administrator enters it, they count weekends only."""
-    years = sorted({today.year, (today + timedelta(days=CALENDAR_LOOKAHEAD_DAYS)).year})
-    complete = set(CalendarYear.objects.filter(year__in=years, complete=True).values_list("year", flat=True))
-    return [year for year in years if year not in complete]
+    deadline = deadlines_of(petition).filter(kind=DeadlineKind.DECISION).first()
+    return due_date(kind=DeadlineKind.DECISION, start=deadline.start_on) if deadline else None

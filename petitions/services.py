@@ -3,23 +3,25 @@
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import NotificationKind, Role, Unit, UnitKind, User
+from accounts.models import Notification, NotificationKind, Role, Unit, UnitKind, User
 from accounts.selectors import Directory, unit_users
-from accounts.services import notify, site_language
+from accounts.services import notification_draft, notify, site_language
+from deadlines.calendar import due_date
+from deadlines.models import Deadline, DeadlineKind, ReminderLevel
+from deadlines.owners import MovedDeadline
+from deadlines.services import REMINDER_KINDS, deadline_meet, deadline_open, deadline_set, reminder_level
 from petitions import permissions
-from petitions.calendar import count_due, due_date, horizon, work_calendar
 from petitions.identity import decrypt, encrypt, lookup_hash, mask_id_number, mask_phone, validate_id_number, validate_phone
 from petitions.models import (
     GROUP_VISIT_MIN_HEADCOUNT,
@@ -27,29 +29,20 @@ from petitions.models import (
     TRANSITIONS,
     Action,
     Attachment,
-    CalendarDay,
-    CalendarSource,
-    CalendarYear,
     Category,
     Channel,
-    DeadlineKind,
-    DeadlinePolicy,
     PersonalDataReveal,
     Petition,
     Petitioner,
     PetitionEvent,
     PetitionPetitioner,
-    PetitionReminder,
     Purpose,
     RegistrationCounter,
     RouteMode,
     TransitionNotAllowed,
 )
-from petitions.selectors import OPEN_STATUSES, PetitionerKey, decision_starts_on, repeat_candidates
+from petitions.selectors import PetitionerKey, repeat_candidates
 
-# The default of the "decision" DeadlinePolicy, which is what registration and routing use; kept
-# for the demo data generator (bench/), which counts without reading the policy.
-DECISION_LIMIT_DAYS = 15
 ALLOWED_ATTACHMENT_TYPES = {
     "image/jpeg": {"jpg", "jpeg"},
     "image/png": {"png"},
@@ -236,6 +229,8 @@ def petition_register(
         saved = {id(person): _petitioner_save(person) for person in in_lock_order}
         # Linked in the order the clerk entered them: the first named comes first on every page and notice.
         people = [(saved[id(person)], person.is_representative) for person in petitioners]
+        received_on = timezone.localtime(received_at).date()
+        decision = due_date(kind=DeadlineKind.DECISION, start=received_on)
         if repeat_of is None and detect_repeat:
             repeat_of = repeat_candidates(
                 keys=[person.key for person in petitioners], category_id=category.pk, locality_id=locality.pk, received_at=received_at
@@ -258,7 +253,7 @@ def petition_register(
             is_repeat=repeat_of is not None,
             repeat_of=repeat_of,
             intake_unit_id=actor.unit_id,
-            decision_due=due_date(kind=DeadlineKind.DECISION, start=timezone.localtime(received_at).date()).due_on,
+            decision_due=decision.due_on,
             query_code=secrets.token_hex(6).upper(),  # 48 random bits: no collision in a city's lifetime
             registered_by=actor,
         )
@@ -269,6 +264,7 @@ def petition_register(
             ],
             ignore_conflicts=True,
         )
+        deadline_set(subject=petition, kind=DeadlineKind.DECISION, start=received_on, due_on=decision.due_on)
         note = _("Repeat of %(reg_no)s.") % {"reg_no": repeat_of.reg_no} if repeat_of else ""
         _event(petition, actor, Action.REGISTER, note=note)
         for upload in attachments:
@@ -332,7 +328,7 @@ def attachment_add(*, actor: User, petition: Petition, upload: UploadedFile) -> 
 def petition_claim(petition: Petition, action: str) -> tuple[Petition, str]:
     """Lock the row and check the move from its current state; the loser of a race gets a conflict.
 
-    Call inside a transaction. Public because accepting (cases.services) claims petitions too.
+    Call inside a transaction. Public because accepting (cases) claims petitions too.
 
     The caller decided (and its permission was checked) on `petition` as it read it: if another
     user has moved or rerouted it since, the action is refused rather than applied to a petition
@@ -356,9 +352,9 @@ def petition_route(*, actor: User, petition: Petition, unit: Unit, mode: str) ->
         locked, result = petition_claim(petition, Action.ROUTE)
         from_status = locked.status
         locked.status, locked.unit, locked.route_mode = result, unit, mode
-        locked.decision_due = due_date(kind=DeadlineKind.DECISION, start=timezone.localdate()).due_on
+        # The new unit's clock starts today, and reminds it afresh.
+        locked.decision_due = deadline_open(subject=locked, kind=DeadlineKind.DECISION, start=timezone.localdate()).due_on
         locked.save(update_fields=["status", "unit", "route_mode", "decision_due"])
-        PetitionReminder.objects.filter(petition=locked).delete()  # the new unit's clock: remind it afresh
         _event(locked, actor, Action.ROUTE, from_status=from_status, unit=unit, note=RouteMode(mode).label)
         with site_language():
             message = _("Petition %(reg_no)s was routed to %(unit)s; decide whether to accept it by %(due)s.") % {
@@ -376,18 +372,32 @@ def petition_route(*, actor: User, petition: Petition, unit: Unit, mode: str) ->
     return locked
 
 
+def petition_decision_record(*, actor: User, petition: Petition, action: str, reason: str, decided_on: date | None = None) -> Petition:
+    """Record the decision `action` on a petition claimed in the caller's transaction: its status, the
+    time and reason, its event, and its decision clock met on `decided_on` (default today, or the day
+    a decision taken on paper was made). The one place a decision is written:
+    accepting (cases, which opens or joins the case) comes through here too."""
+    allowed_from, result = TRANSITIONS[action]
+    if petition.status not in allowed_from:
+        raise TransitionNotAllowed(
+            _("This petition is now “%(status)s”; that action is no longer possible.") % {"status": petition.get_status_display()}
+        )
+    from_status = petition.status
+    petition.status, petition.decision_reason, petition.decided_at = result, reason, timezone.now()
+    petition.save(update_fields=["status", "decision_reason", "decided_at"])
+    deadline_meet(subject=petition, kind=DeadlineKind.DECISION, on=decided_on or timezone.localdate())
+    _event(petition, actor, action, from_status=from_status, unit=petition.unit, note=reason)
+    return petition
+
+
 def _close_at_intake(*, actor: User, petition: Petition, action: str, reason: str) -> Petition:
     permissions.require(permissions.can_decide(actor, petition))
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": [_("Give the reason; it goes into the notice to the petitioner.")]})
     with transaction.atomic():
-        locked, result = petition_claim(petition, action)
-        from_status = locked.status
-        locked.status, locked.decision_reason, locked.decided_at = result, reason, timezone.now()
-        locked.save(update_fields=["status", "decision_reason", "decided_at"])
-        _event(locked, actor, action, from_status=from_status, note=reason)
-    return locked
+        locked, _result = petition_claim(petition, action)
+        return petition_decision_record(actor=actor, petition=locked, action=action, reason=reason)
 
 
 def petition_not_accept(*, actor: User, petition: Petition, reason: str) -> Petition:
@@ -411,81 +421,17 @@ def petitioner_reveal(*, actor: User, petitioner: Petitioner, reason: str = "") 
     return {"id_number": decrypt(petitioner.id_number_encrypted), "phone": decrypt(petitioner.phone_encrypted)}
 
 
-# The holiday calendar. Administrators edit it in the admin, which calls these.
+# The decision clock's owner (deadlines.owners): who is told, and what a moved due date changes.
 
 
-def calendar_day_save(*, actor: User, day: CalendarDay) -> int:
-    """Save a holiday or make-up working day and move the open decision deadlines it changes.
-
-    The day becomes the administrator's ("manual"), so re-seeding from the package keeps it. Returns
-    how many petitions got a new due date.
-    """
-    day.full_clean(exclude=["year"])
-    with transaction.atomic():
-        previous_date = CalendarDay.objects.filter(pk=day.pk).values_list("date", flat=True).first() if day.pk else None
-        CalendarYear.objects.get_or_create(year=day.date.year)
-        day.year_id, day.source = day.date.year, CalendarSource.MANUAL
-        day.save()
-        return decision_deadlines_recompute(actor=actor, changed_from=min(filter(None, [day.date, previous_date])))
-
-
-def calendar_day_delete(*, actor: User, day: CalendarDay) -> int:
-    """Delete a calendar day (it follows the weekend rule again) and move the deadlines it changes."""
-    with transaction.atomic():
-        day.delete()
-        return decision_deadlines_recompute(actor=actor, changed_from=day.date)
-
-
-def deadline_policy_save(*, actor: User, policy: DeadlinePolicy) -> int:
-    """Save a step's limit or counting rule; open decision deadlines are recounted by the new one.
-
-    The petition page recounts the deadline on today's policy, so a stored due date left on the old
-    one would contradict its own explanation. Returns how many petitions got a new due date.
-    """
-    policy.full_clean()
-    with transaction.atomic():
-        policy.save()
-        if policy.kind != DeadlineKind.DECISION:
-            return 0
-        return decision_deadlines_recompute(actor=actor, changed_from=date.min, by_policy=True)
-
-
-def decision_deadlines_recompute(*, actor: User, changed_from: date, by_policy: bool = False) -> int:
-    """Recount the decision deadline of every open petition that a change from `changed_from` on can move.
-
-    A due date before the changed day was counted without looking at it, so only later ones are
-    read; they are locked, so a concurrent routing waits rather than being overwritten. One read of
-    the policy and the calendar, one update and one insert, however many petitions. Public because
-    the cases app orchestrates calendar changes that move case deadlines too.
-    """
-    routed_at = PetitionEvent.objects.filter(petition=OuterRef("pk"), action=Action.ROUTE).order_by("-at", "-id").values("at")[:1]
-    petitions = list(
-        Petition.objects.select_for_update()
-        .filter(status__in=OPEN_STATUSES, decision_due__gte=changed_from)
-        .annotate(routed_at=Subquery(routed_at))
-        .only("pk", "status", "received_at", "decision_due")
-        .order_by("pk")
-    )
-    if not petitions:
-        return 0
-    policy = DeadlinePolicy.objects.get(kind=DeadlineKind.DECISION)
-    starts = {petition.pk: decision_starts_on(petition=petition, routed_at=petition.routed_at) for petition in petitions}
-    calendar = work_calendar(
-        first=min(starts.values()) + timedelta(days=1), last=max(horizon(policy=policy, start=start) for start in starts.values())
-    )
-    moved, events = [], []
-    for petition in petitions:
-        due_on = count_due(policy=policy, calendar=calendar, start=starts[petition.pk]).due_on
-        if due_on == petition.decision_due:
-            continue
-        if by_policy:
-            message = _("Deadline moved from %(old)s to %(new)s by a change to the deadline policy.")
-        else:
-            message = _("Deadline moved from %(old)s to %(new)s by a change to the holiday calendar.")
-        note = message % {
-            "old": petition.decision_due.isoformat(),
-            "new": due_on.isoformat(),
-        }
+def petition_deadlines_moved(moved: list[MovedDeadline], actor: User) -> None:
+    """A calendar or policy change moved decision deadlines: the petitions' due dates follow, each
+    with an event on its timeline."""
+    petitions = Petition.objects.in_bulk([item.deadline.subject_id for item in moved])
+    events = []
+    for item in moved:
+        petition = petitions[item.deadline.subject_id]
+        petition.decision_due = item.deadline.due_on
         events.append(
             PetitionEvent(
                 petition=petition,
@@ -493,12 +439,43 @@ def decision_deadlines_recompute(*, actor: User, changed_from: date, by_policy: 
                 action=Action.DEADLINE_RECOMPUTED,
                 from_status=petition.status,
                 to_status=petition.status,
-                note=note,
+                note=item.note,
             )
         )
-        petition.decision_due = due_on
-        moved.append(petition)
-    Petition.objects.bulk_update(moved, ["decision_due"])
-    PetitionReminder.objects.filter(petition__in=moved).delete()
+    Petition.objects.bulk_update(petitions.values(), ["decision_due"])
     PetitionEvent.objects.bulk_create(events)
-    return len(moved)
+
+
+def petition_reminder_drafts(deadlines: list[Deadline], as_of: date, directory: Directory) -> list[Notification]:
+    """The unit that must decide (its clerks and handlers) is reminded; overdue also the supervisors."""
+    petitions = (
+        Petition.objects.select_related("category")
+        .only("pk", "reg_no", "unit_id", "intake_unit_id", "category__name")
+        .in_bulk([deadline.subject_id for deadline in deadlines])
+    )
+    drafts = []
+    with site_language():
+        for deadline in deadlines:
+            petition = petitions[deadline.subject_id]
+            level = reminder_level(deadline.due_on, as_of)
+            values = {
+                "reg_no": petition.reg_no,
+                "category": petition.category.name,
+                "due": deadline.due_on.isoformat(),
+                "days": abs((deadline.due_on - as_of).days),
+            }
+            if level == ReminderLevel.OVERDUE:
+                message = _("Petition %(reg_no)s (%(category)s): the decision to accept was due on %(due)s, %(days)d days ago.") % values
+            elif level == ReminderLevel.DUE_TODAY:
+                message = _("Petition %(reg_no)s (%(category)s): the decision to accept is due today, %(due)s.") % values
+            else:
+                message = _("Petition %(reg_no)s (%(category)s): the decision to accept is due %(due)s, in %(days)d days.") % values
+            recipients = directory.in_unit(petition.responsible_unit_id, Role.CLERK, Role.HANDLER)
+            if level == ReminderLevel.OVERDUE:
+                recipients += directory.with_role(Role.SUPERVISOR)
+            link = reverse("petition-detail", args=[petition.pk])
+            drafts += [
+                notification_draft(recipient=user, kind=REMINDER_KINDS[level], message=message, link=link, subject=petition)
+                for user in recipients
+            ]
+    return drafts

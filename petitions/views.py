@@ -213,7 +213,7 @@ def _detail(request: HttpRequest, petition: Petition, *, status: int = 200, **fo
     timeline = list(selectors.petition_timeline(petition))
     context = {
         "petition": petition,
-        "decision_deadline": selectors.decision_deadline(petition=petition, events=timeline),
+        "decision_deadline": selectors.decision_deadline(petition=petition),
         "petitioners": selectors.petitioners_of(petition),
         "attachments": petition.attachments.all(),
         "timeline": timeline,

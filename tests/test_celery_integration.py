@@ -23,8 +23,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Notification, NotificationKind, OutboxEmail, OutboxStatus
-from cases.models import Deadline
-from petitions.models import DeadlineKind
+from deadlines.models import Deadline, DeadlineKind
 from tests.factories import make_case, make_user
 
 # serialized_rollback keeps the categories and policies the migrations seed, here and for the tests after.
@@ -190,7 +189,7 @@ def test_a_worker_delivers_a_reminder_end_to_end(people, stack):
     Deadline.objects.filter(case=case, kind=DeadlineKind.HANDLING).update(due_on=timezone.localdate())
     worker = stack.start_worker()
 
-    stack.django("from cases.tasks import scan_deadlines; scan_deadlines.delay()")
+    stack.django("from deadlines.tasks import scan_deadlines; scan_deadlines.delay()")
 
     wait_until(lambda: len(stack.mails()) >= 2, "the two reminder e-mails")
     wait_until(lambda: succeeded(worker, "accounts.tasks.outbox_send") >= 1, "the outbox task to finish")
@@ -200,7 +199,7 @@ def test_a_worker_delivers_a_reminder_end_to_end(people, stack):
     mails = stack.mails()
     assert sorted(mail["To"] for mail in mails) == ["handler_a@example.org", "leader_a@example.org"]
     assert all(f"/cases/{case.pk}/" in body(mail) for mail in mails)
-    assert succeeded(worker, "cases.tasks.scan_deadlines") == 1
+    assert succeeded(worker, "deadlines.tasks.scan_deadlines") == 1
 
 
 REGISTER_AND_ACT = """
@@ -298,7 +297,7 @@ def test_a_worker_builds_a_report_file_asked_for_on_the_web(people, stack):
 
 def test_the_beat_schedule_runs_the_scan_and_the_outbox(settings):
     schedule = settings.CELERY_BEAT_SCHEDULE
-    assert schedule["scan-deadlines"]["task"] == "cases.tasks.scan_deadlines"
+    assert schedule["scan-deadlines"]["task"] == "deadlines.tasks.scan_deadlines"
     assert schedule["scan-deadlines"]["schedule"] == timedelta(minutes=settings.REMINDER_SCAN_MINUTES)
     assert schedule["send-outbox"]["task"] == "accounts.tasks.outbox_send"
     # Killed well before Redis would hand an unacknowledged message to another worker.

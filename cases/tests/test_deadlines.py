@@ -17,11 +17,14 @@ from django.urls import reverse
 from django.utils import translation
 
 from cases import services
-from cases.models import Case, CaseAction, CaseEvent, Deadline, DeadlineStatus
+from cases.models import Case, CaseAction, CaseEvent
 from cases.tests.test_services import case_state
-from petitions import calendar
-from petitions.calendar import due_date
-from petitions.models import CalendarDay, CalendarYear, DeadlineKind, DeadlinePolicy, Petition
+from deadlines import calendar
+from deadlines import services as deadline_services
+from deadlines.calendar import due_date
+from deadlines.models import CalendarDay, CalendarYear, Deadline, DeadlineKind, DeadlinePolicy, DeadlineStatus
+from deadlines.selectors import deadline_explanations
+from petitions.models import Petition
 from tests.factories import make_case, make_petition, make_user
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +78,7 @@ def test_due_dates_on_the_stored_calendar(kind, start, due):
 
 def test_a_year_without_calendar_data_falls_back_to_weekends_says_so_and_warns(caplog):
     assert not CalendarYear.objects.filter(year=2031).exists()
-    with caplog.at_level(logging.WARNING, logger="petitions.calendar"):
+    with caplog.at_level(logging.WARNING, logger="deadlines.calendar"):
         # Wednesday 1 October 2031 is not known as National Day, so it is an ordinary working day.
         national_day = due_date(kind=DeadlineKind.DECISION, start=date(2031, 9, 16))
         # Saturday 4 October 2031 moves to Monday 6 October by the weekend rule alone.
@@ -86,7 +89,7 @@ def test_a_year_without_calendar_data_falls_back_to_weekends_says_so_and_warns(c
         "The last day, 2031-10-04, is a weekend day; it moves to the next working day, 2031-10-06.",
         "The 2031 holiday schedule has not been entered; only weekends count as rest days.",
     )
-    warnings = [record for record in caplog.records if record.name == "petitions.calendar"]
+    warnings = [record for record in caplog.records if record.name == "deadlines.calendar"]
     assert [record.levelno for record in warnings] == [logging.WARNING]
     assert "2031" in warnings[0].getMessage()
 
@@ -150,7 +153,7 @@ def test_a_case_explanation_is_a_list_of_chinese_sentences(county):
         services.extension_request(actor=county.handler_a, case=case, days=2, reason="需要补充调查")
         services.extension_approve(actor=county.leader_a, case=Case.objects.get(pk=case.pk))
     with translation.override("zh-hans"):
-        explanation = handling(case).explanation()
+        explanation = deadline_explanations([handling(case)])[handling(case).pk]
     assert handling(case).due_on == date(2026, 10, 8)  # 62 days end on Saturday 3 October, inside the holiday
     assert isinstance(explanation, tuple) and len(explanation) == 4
     assert all(sentence.endswith("。") and not re.search(r"[A-Za-z]{3,}", sentence) for sentence in explanation)
@@ -196,7 +199,7 @@ def test_the_built_deadlines_are_as_the_table_says(cases_on_1_december):
 
 def add_holiday_on_9_december(client):
     return client.post(
-        reverse("admin:petitions_calendarday_add"), {"date": "2026-12-09", "is_workday": "", "name": "地方假日"}, follow=True
+        reverse("admin:deadlines_calendarday_add"), {"date": "2026-12-09", "is_workday": "", "name": "地方假日"}, follow=True
     )
 
 
@@ -208,7 +211,7 @@ def test_a_holiday_added_in_the_admin_moves_open_case_deadlines_and_records_it(c
     response = add_holiday_on_9_december(client)
 
     assert response.status_code == 200
-    assert "The decision deadline of 1 open petition moved. The deadlines of 1 open case moved." in response.content.decode()
+    assert "Open deadlines moved on 1 petition, 1 case." in response.content.decode()
     open_case.refresh_from_db()
     assert (handling(open_case).due_on, open_case.handling_due) == (date(2026, 12, 10), date(2026, 12, 10))
     event = CaseEvent.objects.get(action=CaseAction.DEADLINE_RECOMPUTED)
@@ -226,10 +229,10 @@ def test_deleting_the_holiday_moves_the_deadline_back(client, administrator, cas
     add_holiday_on_9_december(client)
     day = CalendarDay.objects.get(date=date(2026, 12, 9))
 
-    response = client.post(reverse("admin:petitions_calendarday_delete", args=[day.pk]), {"post": "yes"}, follow=True)
+    response = client.post(reverse("admin:deadlines_calendarday_delete", args=[day.pk]), {"post": "yes"}, follow=True)
 
     assert response.status_code == 200
-    assert "The deadlines of 1 open case moved." in response.content.decode()
+    assert "Open deadlines moved on 1 petition, 1 case." in response.content.decode()
     open_case.refresh_from_db()
     assert (handling(open_case).due_on, open_case.handling_due) == (date(2026, 12, 9), date(2026, 12, 9))
     notes = list(CaseEvent.objects.filter(action=CaseAction.DEADLINE_RECOMPUTED).order_by("id").values_list("case_id", "note"))
@@ -243,13 +246,13 @@ def test_moving_a_calendar_day_recounts_from_the_earlier_of_its_two_dates(county
     with frozen_at(date(2026, 12, 1)):
         case = make_case(county, state="in_progress", accepted_on=date(2026, 10, 10))
     day = CalendarDay.objects.create(date=date(2026, 12, 29), year_id=2026, is_workday=False, name="地方假日")
-    moved = services.calendar_day_save(actor=administrator, day=day)
-    assert moved == services.DeadlinesMoved(petitions=0, cases=0)
+    moved = deadline_services.calendar_day_save(actor=administrator, day=day)
+    assert moved == deadline_services.DeadlinesMoved()
     day.date = date(2026, 12, 9)
-    assert services.calendar_day_save(actor=administrator, day=day) == services.DeadlinesMoved(petitions=0, cases=1)
+    assert deadline_services.calendar_day_save(actor=administrator, day=day) == deadline_services.DeadlinesMoved(counts={"cases.case": 1})
     assert handling(case).due_on == date(2026, 12, 10)
     day.date = date(2026, 12, 30)
-    assert services.calendar_day_save(actor=administrator, day=day) == services.DeadlinesMoved(petitions=0, cases=1)
+    assert deadline_services.calendar_day_save(actor=administrator, day=day) == deadline_services.DeadlinesMoved(counts={"cases.case": 1})
     assert handling(case).due_on == date(2026, 12, 9)
 
 
@@ -257,7 +260,7 @@ def test_a_change_that_moves_nothing_says_so(client, administrator, cases_on_1_d
     # Only the met case's review window (due 31 December) is due after 16 December; its last day does not change.
     client.force_login(administrator)
     response = client.post(
-        reverse("admin:petitions_calendarday_add"), {"date": "2026-12-16", "is_workday": "", "name": "地方假日"}, follow=True
+        reverse("admin:deadlines_calendarday_add"), {"date": "2026-12-16", "is_workday": "", "name": "地方假日"}, follow=True
     )
     assert "No open deadline moved." in response.content.decode()
     assert not CaseEvent.objects.filter(action=CaseAction.DEADLINE_RECOMPUTED).exists()
@@ -276,7 +279,7 @@ def test_a_refused_calendar_change_changes_nothing(client, county, cases_on_1_de
     cases = [case for name, case in cases_on_1_december.items() if name != "petition"]
     before = [case_state(case.pk) for case in cases]
 
-    response = client.post(reverse("admin:petitions_calendarday_add"), {"date": "2026-12-09", "is_workday": "", "name": "地方假日"})
+    response = client.post(reverse("admin:deadlines_calendarday_add"), {"date": "2026-12-09", "is_workday": "", "name": "地方假日"})
 
     assert response.status_code == status
     if status == 302:
@@ -291,21 +294,21 @@ def test_recounting_many_cases_costs_the_same_queries_as_one(county, administrat
         make_case(county, state="in_progress", accepted_on=date(2026, 10, 10))
     CalendarDay.objects.create(date=date(2026, 12, 9), year_id=2026, is_workday=False, name="地方假日")
     with django_assert_num_queries(QUERIES_PER_RECOUNT):
-        assert services.case_deadlines_recompute(actor=administrator, changed_from=date(2026, 12, 9)) == 1
+        assert deadline_services.deadlines_recount(actor=administrator, changed_from=date(2026, 12, 9)).of(Case) == 1
     with frozen_at(date(2026, 12, 1)):
         for _number in range(4):
             make_case(county, state="in_progress", accepted_on=date(2026, 10, 11))
     CalendarDay.objects.create(date=date(2026, 12, 10), year_id=2026, is_workday=False, name="地方假日")
     with django_assert_num_queries(QUERIES_PER_RECOUNT):
-        assert services.case_deadlines_recompute(actor=administrator, changed_from=date(2026, 12, 10)) == 5
-    assert set(Deadline.objects.values_list("due_on", flat=True)) == {date(2026, 12, 11)}
+        assert deadline_services.deadlines_recount(actor=administrator, changed_from=date(2026, 12, 10)).of(Case) == 5
+    assert set(Deadline.objects.filter(kind=DeadlineKind.HANDLING).values_list("due_on", flat=True)) == {date(2026, 12, 11)}
     assert set(Case.objects.values_list("handling_due", flat=True)) == {date(2026, 12, 11)}
     assert CaseEvent.objects.filter(action=CaseAction.DEADLINE_RECOMPUTED).count() == 6
 
 
-# Lock the cases, read the deadlines, the policies, the calendar; update deadlines and cases; clear
-# their reminders; insert events.
-QUERIES_PER_RECOUNT = 8
+# List the subjects and lock them, read the deadlines, the policies, the calendar; update the deadlines
+# and clear their reminders; the owner reads its cases, updates them and inserts the events.
+QUERIES_PER_RECOUNT = 10
 
 
 # Changing a policy in the admin
@@ -317,12 +320,12 @@ def test_a_new_limit_recounts_the_open_deadlines_of_its_step(client, administrat
     met_before, earlier_before = case_state(cases_on_1_december["met"].pk), case_state(cases_on_1_december["earlier"].pk)
 
     response = client.post(
-        reverse("admin:petitions_deadlinepolicy_change", args=[policy.pk]),
+        reverse("admin:deadlines_deadlinepolicy_change", args=[policy.pk]),
         {"days": "61", "unit": "calendar", "moves_off_rest_days": "on", "basis": policy.basis},
         follow=True,
     )
 
-    assert "The deadlines of 1 open case moved." in response.content.decode()
+    assert "Open deadlines moved on 1 case." in response.content.decode()
     open_case = Case.objects.get(pk=cases_on_1_december["open"].pk)
     assert (handling(open_case).due_on, open_case.handling_due) == (date(2026, 12, 10), date(2026, 12, 10))
     earlier = cases_on_1_december["earlier"]
@@ -340,7 +343,7 @@ def test_a_new_extension_cap_leaves_deadlines_alone_and_says_so(client, administ
     policy = DeadlinePolicy.objects.get(kind=DeadlineKind.EXTENSION)
     before = case_state(cases_on_1_december["open"].pk)
     response = client.post(
-        reverse("admin:petitions_deadlinepolicy_change", args=[policy.pk]),
+        reverse("admin:deadlines_deadlinepolicy_change", args=[policy.pk]),
         {"days": "20", "unit": "calendar", "moves_off_rest_days": "on", "basis": policy.basis},
         follow=True,
     )
@@ -367,7 +370,7 @@ def test_load_holidays_moves_open_case_deadlines_and_names_who_ran_it(county, na
     call_command("load_holidays", year=[2026], by="admin_user", stdout=out)
     assert out.getvalue().splitlines() == [
         "Years 2026: 2 days added, 0 changed, 0 removed, 0 entered by administrators kept.",
-        "Open deadlines moved: 0 petitions, 1 cases.",
+        "Open deadlines moved on 1 case.",
     ]
     case = Case.objects.get(pk=national_day_missing.pk)
     assert (handling(case).due_on, case.handling_due) == (date(2026, 10, 8), date(2026, 10, 8))

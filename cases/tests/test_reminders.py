@@ -8,9 +8,10 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from accounts.models import Notification, NotificationKind, OutboxEmail
-from cases import services, tasks
-from cases.models import Deadline, DeadlineStatus, ReminderSent
-from petitions.models import DeadlineKind
+from cases import services
+from deadlines import services as deadline_services
+from deadlines import tasks
+from deadlines.models import Deadline, DeadlineKind, DeadlineStatus, ReminderSent
 from tests.factories import make_case
 
 
@@ -38,19 +39,19 @@ def assigned(county):
 def test_due_soon_goes_to_the_lead_official_and_the_team_once(county, assigned):
     due = handling(assigned).due_on
 
-    result = services.deadlines_scan(as_of=due - timedelta(days=3))
+    result = deadline_services.deadlines_scan(as_of=due - timedelta(days=3))
 
     assert result.reminders == 1
     assert recipients(NotificationKind.DUE_SOON) == ["handler_a", "leader_a"]
-    assert services.deadlines_scan(as_of=due - timedelta(days=3)).reminders == 0
-    assert services.deadlines_scan(as_of=due - timedelta(days=1)).reminders == 0
+    assert deadline_services.deadlines_scan(as_of=due - timedelta(days=3)).reminders == 0
+    assert deadline_services.deadlines_scan(as_of=due - timedelta(days=1)).reminders == 0
     assert Notification.objects.filter(kind=NotificationKind.DUE_SOON).count() == 2
 
 
 def test_nothing_before_the_due_soon_window(county, assigned):
     due = handling(assigned).due_on
 
-    assert services.deadlines_scan(as_of=due - timedelta(days=4)).reminders == 0
+    assert deadline_services.deadlines_scan(as_of=due - timedelta(days=4)).reminders == 0
     assert not ReminderSent.objects.exists()
 
 
@@ -58,7 +59,7 @@ def test_each_level_once_and_overdue_also_reaches_the_supervisors(county, assign
     due = handling(assigned).due_on
 
     for day in range(-3, 4):
-        services.deadlines_scan(as_of=due + timedelta(days=day))
+        deadline_services.deadlines_scan(as_of=due + timedelta(days=day))
 
     levels = sorted(ReminderSent.objects.values_list("level", flat=True))
     assert levels == ["due_soon", "due_today", "overdue"]
@@ -72,7 +73,7 @@ def test_a_late_scan_catches_up_with_the_level_that_holds_now(county, assigned):
     """Down from before "due soon" until after the due date: one overdue reminder, not three."""
     due = handling(assigned).due_on
 
-    result = services.deadlines_scan(as_of=due + timedelta(days=5))
+    result = deadline_services.deadlines_scan(as_of=due + timedelta(days=5))
 
     assert result.reminders == 1
     assert list(ReminderSent.objects.values_list("level", flat=True)) == ["overdue"]
@@ -82,7 +83,7 @@ def test_a_late_scan_catches_up_with_the_level_that_holds_now(county, assigned):
 def test_an_unassigned_case_reminds_the_accepting_units_leaders_and_handlers(county):
     case = make_case(county, state="accepted")
 
-    services.deadlines_scan(as_of=handling(case).due_on)
+    deadline_services.deadlines_scan(as_of=handling(case).due_on)
 
     assert recipients(NotificationKind.DUE_TODAY) == ["handler_a", "leader_a"]
 
@@ -93,7 +94,7 @@ def test_met_deadlines_and_the_petitioners_own_windows_are_not_reminded(county):
     assert handling(case).status == DeadlineStatus.MET
 
     for day in (-3, 0, 1):
-        services.deadlines_scan(as_of=window.due_on + timedelta(days=day))
+        deadline_services.deadlines_scan(as_of=window.due_on + timedelta(days=day))
 
     assert not ReminderSent.objects.exists()
     assert not Notification.objects.filter(kind__in=[NotificationKind.DUE_SOON, NotificationKind.OVERDUE]).exists()
@@ -103,7 +104,7 @@ def test_a_review_opinion_due_reminds_the_county_office_that_decides_it(county):
     case = make_case(county, state="review_requested")
     decision = Deadline.objects.get(case=case, kind=DeadlineKind.REVIEW_DECISION)
 
-    services.deadlines_scan(as_of=decision.due_on)
+    deadline_services.deadlines_scan(as_of=decision.due_on)
 
     assert recipients(NotificationKind.DUE_TODAY) == ["handler_a", "leader_a", "supervisor"]
 
@@ -111,16 +112,16 @@ def test_a_review_opinion_due_reminds_the_county_office_that_decides_it(county):
 def test_an_extension_moves_the_due_date_and_rearms_the_reminders(county):
     case = make_case(county, state="in_progress")
     due = handling(case).due_on
-    services.deadlines_scan(as_of=due - timedelta(days=2))
+    deadline_services.deadlines_scan(as_of=due - timedelta(days=2))
     assert ReminderSent.objects.filter(level="due_soon").count() == 1
 
     services.extension_request(actor=county.handler_a, case=case, days=15, reason="需要进一步调查")
-    services.extension_approve(actor=county.leader_a, case=handling(case).case)
+    services.extension_approve(actor=county.leader_a, case=case)
 
     new_due = handling(case).due_on
     assert new_due > due
     assert not ReminderSent.objects.exists()
-    services.deadlines_scan(as_of=new_due - timedelta(days=2))
+    deadline_services.deadlines_scan(as_of=new_due - timedelta(days=2))
     reminder = ReminderSent.objects.get()
     assert (reminder.level, reminder.due_on) == ("due_soon", new_due)
     assert Notification.objects.filter(kind=NotificationKind.DUE_SOON).count() == 4
@@ -132,7 +133,7 @@ def test_reminders_go_to_the_outbox_for_users_with_e_mail(county, assigned):
     county.handler_a.email, county.handler_a.email_notifications = "handler_a@example.org", False
     county.handler_a.save()
 
-    services.deadlines_scan(as_of=handling(assigned).due_on)
+    deadline_services.deadlines_scan(as_of=handling(assigned).due_on)
 
     assert list(OutboxEmail.objects.values_list("notification__recipient__username", flat=True)) == ["leader_a"]
 
@@ -144,7 +145,7 @@ def test_batches_cost_the_same_queries_for_one_deadline_or_many(county, django_a
     # The directory (units, users); the case deadlines: per batch lock and re-read, claim, members,
     # notifications, outbox, and the empty last page; the petitions (their empty page).
     with django_assert_max_num_queries(14):
-        result = services.deadlines_scan(as_of=as_of)
+        result = deadline_services.deadlines_scan(as_of=as_of)
 
     assert result.reminders == 4
     assert Notification.objects.filter(kind=NotificationKind.OVERDUE).count() == 12
@@ -154,7 +155,7 @@ def test_small_batches_send_everything(county):
     cases = [make_case(county, state="assigned") for _ in range(3)]
     as_of = max(handling(case).due_on for case in cases) + timedelta(days=1)
 
-    result = services.deadlines_scan(as_of=as_of, batch_size=1)
+    result = deadline_services.deadlines_scan(as_of=as_of, batch_size=1)
 
     assert result.reminders == 3
     assert ReminderSent.objects.count() == 3
@@ -170,7 +171,7 @@ def test_two_scans_at_once_send_each_reminder_once(county):
     def scan():
         try:
             start.wait()
-            results.append(services.deadlines_scan(as_of=as_of, batch_size=1))
+            results.append(deadline_services.deadlines_scan(as_of=as_of, batch_size=1))
         except Exception as error:  # noqa: BLE001 - reported by the assertion below
             errors.append(error)
         finally:
@@ -220,18 +221,20 @@ def test_the_task_runs_the_scan_for_today(county, assigned):
 
 def test_a_petition_waiting_for_its_decision_reminds_the_unit_that_must_decide(county):
     from petitions import services as petition_services
-    from petitions.models import PetitionReminder
     from tests.factories import make_petition
 
     petition = make_petition(actor=county.bureau_clerk, locality=county.township_a)
     petition = petition_services.petition_route(actor=county.bureau_clerk, petition=petition, unit=county.township_b, mode="transfer")
     due = petition.decision_due
 
-    services.deadlines_scan(as_of=due - timedelta(days=3))
-    services.deadlines_scan(as_of=due - timedelta(days=2))
-    services.deadlines_scan(as_of=due + timedelta(days=1))
+    deadline_services.deadlines_scan(as_of=due - timedelta(days=3))
+    deadline_services.deadlines_scan(as_of=due - timedelta(days=2))
+    deadline_services.deadlines_scan(as_of=due + timedelta(days=1))
 
-    assert sorted(PetitionReminder.objects.values_list("level", flat=True)) == ["due_soon", "overdue"]
+    assert sorted(ReminderSent.objects.filter(deadline__kind=DeadlineKind.DECISION).values_list("level", flat=True)) == [
+        "due_soon",
+        "overdue",
+    ]
     assert recipients(NotificationKind.DUE_SOON) == ["clerk_b", "handler_b"]
     assert recipients(NotificationKind.OVERDUE) == ["clerk_b", "handler_b", "supervisor"]
     (message,) = received(NotificationKind.OVERDUE)
@@ -240,17 +243,16 @@ def test_a_petition_waiting_for_its_decision_reminds_the_unit_that_must_decide(c
 
 def test_a_decided_petition_is_not_reminded_and_rerouting_rearms(county):
     from petitions import services as petition_services
-    from petitions.models import PetitionReminder
     from tests.factories import make_petition
 
     petition = make_petition(actor=county.bureau_clerk, locality=county.township_a)
-    services.deadlines_scan(as_of=petition.decision_due)
-    assert PetitionReminder.objects.filter(petition=petition).count() == 1
+    deadline_services.deadlines_scan(as_of=petition.decision_due)
+    assert ReminderSent.objects.filter(deadline__petition=petition).count() == 1
 
     petition_services.petition_route(actor=county.bureau_clerk, petition=petition, unit=county.township_a, mode="transfer")
-    assert not PetitionReminder.objects.exists()
+    assert not ReminderSent.objects.filter(deadline__kind=DeadlineKind.DECISION).exists()
 
     make_case(county, state="accepted")  # a routed and accepted petition: decided
-    services.deadlines_scan(as_of=petition.decision_due + timedelta(days=400))
-    reminded = set(PetitionReminder.objects.values_list("petition_id", flat=True))
+    deadline_services.deadlines_scan(as_of=petition.decision_due + timedelta(days=400))
+    reminded = set(ReminderSent.objects.filter(deadline__kind=DeadlineKind.DECISION).values_list("deadline__subject_id", flat=True))
     assert reminded == {petition.pk}

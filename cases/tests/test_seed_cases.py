@@ -17,7 +17,6 @@ from accounts.models import Role, User
 from cases import selectors, services
 from cases.models import (
     FINISHED_STATUSES,
-    PETITIONER_WINDOWS,
     TRANSITIONS,
     Appeal,
     AppealLevel,
@@ -26,8 +25,6 @@ from cases.models import (
     CaseEvent,
     CasePetition,
     CaseStatus,
-    Deadline,
-    DeadlineStatus,
     Extension,
     ExtensionStatus,
     Plan,
@@ -37,8 +34,9 @@ from cases.models import (
     SupervisionOrder,
     SupervisionStatus,
 )
-from petitions.calendar import due_date
-from petitions.models import DeadlineKind, Petition, PetitionEvent, Status
+from deadlines.calendar import due_date
+from deadlines.models import PETITIONER_WINDOWS, Deadline, DeadlineKind, DeadlineStatus
+from petitions.models import Petition, PetitionEvent, Status
 
 pytestmark = pytest.mark.django_db
 
@@ -106,21 +104,21 @@ def test_seeded_cases_show_every_stage_and_follow_the_workflow():
     # Deadlines: the engine's due dates; met or overdue by the date the step was done; one open
     # deadline for every case not concluded (its handling, or the window that followed the reply).
     # A supervision order's deadline is the supervisor's date, not counted (checked below).
-    deadlines = list(Deadline.objects.exclude(kind=DeadlineKind.SUPERVISION))
+    deadlines = list(Deadline.objects.filter(case__isnull=False).exclude(kind=DeadlineKind.SUPERVISION))
     for deadline in deadlines:
         expected = due_date(
             kind=deadline.kind, start=deadline.start_on, pauses=deadline.paused_days, extension_days=deadline.extension_days
         )
-        assert deadline.due_on == expected.due_on, (deadline.case_id, deadline.kind)
+        assert deadline.due_on == expected.due_on, (deadline.subject_id, deadline.kind)
         if deadline.status == DeadlineStatus.OPEN:
             assert deadline.met_on is None
         else:
             assert deadline.met_on <= today
             assert (deadline.met_on <= deadline.due_on) == (deadline.status == DeadlineStatus.MET)
-    open_per_case = Counter(deadline.case_id for deadline in deadlines if deadline.status == DeadlineStatus.OPEN)
+    open_per_case = Counter(deadline.subject_id for deadline in deadlines if deadline.status == DeadlineStatus.OPEN)
     for case in cases.values():
         assert open_per_case.get(case.pk, 0) == (0 if case.status == S.CONCLUDED else 1), case.pk
-    handling = {deadline.case_id: deadline for deadline in deadlines if deadline.kind == DeadlineKind.HANDLING}
+    handling = {deadline.subject_id: deadline for deadline in deadlines if deadline.kind == DeadlineKind.HANDLING}
     replies = {reply.case_id: reply for reply in Reply.objects.all()}
     for case in cases.values():
         assert case.handling_due == handling[case.pk].due_on
@@ -139,7 +137,9 @@ def test_seeded_cases_show_every_stage_and_follow_the_workflow():
     # What the units owe today (not the petitioner's windows) is spread around today: some overdue,
     # some due in the next two weeks (at this size the reminder window's few days can fall on a
     # holiday's gap in acceptances), most later.
-    owed = list(Deadline.objects.filter(status=DeadlineStatus.OPEN).exclude(kind__in=PETITIONER_WINDOWS))  # supervision too
+    owed = list(
+        Deadline.objects.filter(case__isnull=False, status=DeadlineStatus.OPEN).exclude(kind__in=PETITIONER_WINDOWS)
+    )  # supervision too
     assert any(deadline.due_on < today for deadline in owed)
     assert any(today <= deadline.due_on <= today + timedelta(days=14) for deadline in owed)
     assert sum(deadline.due_on > today + timedelta(days=settings.REMINDER_DUE_SOON_DAYS) for deadline in owed) > len(owed) / 2
@@ -158,7 +158,7 @@ def test_seeded_cases_show_every_stage_and_follow_the_workflow():
     assert Deadline.objects.filter(kind=DeadlineKind.SUPERVISION).count() == len(orders)
     for order in orders:
         deadline = order.deadline
-        assert (deadline.case_id, deadline.kind, deadline.due_on) == (order.case_id, DeadlineKind.SUPERVISION, order.due_on)
+        assert (deadline.subject_id, deadline.kind, deadline.due_on) == (order.case_id, DeadlineKind.SUPERVISION, order.due_on)
         assert deadline.start_on == timezone.localdate(order.issued_at) <= order.due_on
         assert order.case.accepted_at <= order.issued_at <= now and order.issued_by_id in supervisors
         assert order.unit_id in order.case.team_unit_ids

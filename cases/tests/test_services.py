@@ -16,8 +16,6 @@ from cases.models import (
     CaseEvent,
     CasePetition,
     CaseStatus,
-    Deadline,
-    DeadlineStatus,
     Evaluation,
     Extension,
     Hearing,
@@ -27,9 +25,11 @@ from cases.models import (
     Reply,
     SupervisionOrder,
 )
+from deadlines.models import Deadline, DeadlineKind, DeadlineStatus
+from deadlines.selectors import deadline_explanations
 from petitions import services as petition_services
 from petitions.models import TRANSITIONS as PETITION_TRANSITIONS
-from petitions.models import Action, DeadlineKind, Petition, PetitionEvent, Status, TransitionNotAllowed
+from petitions.models import Action, Petition, PetitionEvent, Status, TransitionNotAllowed
 from tests.factories import CASE_PATHS, make_case, make_id_number, make_petition, make_user
 
 REFUSALS = (PermissionDenied, TransitionNotAllowed, ValidationError)
@@ -78,7 +78,7 @@ def _order_issued(people, case):
     if case.can(CaseAction.SUPERVISION_ISSUE):
         services.supervision_issue(actor=people.supervisor, case=case, unit=people.township_a, due_on=due_on, instruction="限期答复")
         return
-    deadline = Deadline.objects.create(case=case, kind=DeadlineKind.SUPERVISION, start_on=TODAY(), due_on=due_on)
+    deadline = Deadline.objects.create(subject=case, kind=DeadlineKind.SUPERVISION, start_on=TODAY(), due_on=due_on)
     SupervisionOrder.objects.create(
         case=case, unit=people.township_a, instruction="限期答复", due_on=due_on, deadline=deadline, issued_by=people.supervisor
     )
@@ -251,7 +251,7 @@ def test_accept_opens_a_case_with_its_handling_clock(people):
     deadline = case.deadlines.get()
     assert (deadline.kind, deadline.start_on, deadline.due_on) == (DeadlineKind.HANDLING, TODAY(), case.handling_due)
     assert deadline.due_on >= TODAY() + timedelta(days=60)
-    assert deadline.explanation()
+    assert deadline_explanations([deadline])[deadline.pk]
     assert list(case.events.values_list("action", flat=True)) == [CaseAction.ACCEPT]
     assert petition.events.latest("id").action == "accept"
 
@@ -466,7 +466,7 @@ def test_an_approved_extension_moves_the_handling_deadline(people):
     case.refresh_from_db()
     # 2026-03-02 + 90 days = 2026-05-31, a Sunday: moved to Monday 2026-06-01.
     assert (handling.extension_days, handling.due_on, case.handling_due) == (30, date(2026, 6, 1), date(2026, 6, 1))
-    assert any("30" in sentence for sentence in handling.explanation())
+    assert any("30" in sentence for sentence in deadline_explanations([handling])[handling.pk])
     assert "2026-06-01" in case.events.latest("id").note
 
 
@@ -499,7 +499,9 @@ def test_hearing_days_pause_the_reexamination_opinion_deadline(people):
     deadline.refresh_from_db()
     assert deadline.paused_days == 1
     assert deadline.due_on > plain_due
-    assert any("1" in sentence and ("hearing" in sentence or "听证" in sentence) for sentence in deadline.explanation())
+    assert any(
+        "1" in sentence and ("hearing" in sentence or "听证" in sentence) for sentence in deadline_explanations([deadline])[deadline.pk]
+    )
 
 
 def test_hearings_outside_reexamination_pause_nothing(people):

@@ -20,9 +20,11 @@ from rest_framework.test import APIClient
 
 from accounts.models import Notification, NotificationKind
 from cases import selectors, services
-from cases.models import Case, CaseAction, CaseEvent, Deadline, DeadlineStatus, SupervisionOrder, SupervisionStatus
+from cases.models import Case, CaseAction, CaseEvent, SupervisionOrder, SupervisionStatus
 from cases.tests.test_services import case_state
-from petitions.models import DeadlineKind, TransitionNotAllowed
+from deadlines import services as deadline_services
+from deadlines.models import Deadline, DeadlineKind, DeadlineStatus
+from petitions.models import TransitionNotAllowed
 from tests.factories import make_case, make_user
 
 TODAY = timezone.localdate
@@ -97,7 +99,7 @@ def test_issue_creates_the_order_its_deadline_an_event_and_notifies_the_units_le
     assert (order.case_id, order.unit, order.status, order.issued_by) == (case.pk, people.department, "open", people.supervisor)
     assert order.instruction == "三日内约谈用工单位并报告" and order.due_on == in_days(5)
     deadline = order.deadline
-    assert (deadline.case_id, deadline.kind, deadline.start_on, deadline.due_on, deadline.status) == (
+    assert (deadline.subject_id, deadline.kind, deadline.start_on, deadline.due_on, deadline.status) == (
         case.pk,
         DeadlineKind.SUPERVISION,
         TODAY(),
@@ -137,7 +139,10 @@ def test_an_order_due_today_is_accepted(people, case):
 def test_issue_writes_everything_in_one_transaction(people, case):
     """If the notification cannot be written, neither are the order, its deadline nor the event."""
     before = written()
-    with mock.patch("cases.services.notify", side_effect=RuntimeError("notification table unavailable")), pytest.raises(RuntimeError):
+    with (
+        mock.patch("cases.services.supervision.notify", side_effect=RuntimeError("notification table unavailable")),
+        pytest.raises(RuntimeError),
+    ):
         issue(people, case)
     assert written() == before
 
@@ -289,23 +294,23 @@ def test_the_scan_reminds_the_ordered_unit_before_the_date_and_the_supervisors_t
     order = issue(people, case, due_on=in_days(10))
     due = order.due_on
 
-    services.deadlines_scan(as_of=due - timedelta(days=2))
+    deadline_services.deadlines_scan(as_of=due - timedelta(days=2))
     assert notified(NotificationKind.DUE_SOON) == ["department_handler", "department_leader"]
     message = Notification.objects.filter(kind=NotificationKind.DUE_SOON).first().message
     assert "Supervision order" in message and due.isoformat() in message
 
-    services.deadlines_scan(as_of=due + timedelta(days=1))
+    deadline_services.deadlines_scan(as_of=due + timedelta(days=1))
     assert notified(NotificationKind.OVERDUE) == ["department_handler", "department_leader", "supervisor"]
     # Once each: a second scan on the same day sends nothing more.
-    assert services.deadlines_scan(as_of=due + timedelta(days=1)).reminders == 0
+    assert deadline_services.deadlines_scan(as_of=due + timedelta(days=1)).reminders == 0
 
 
 def test_an_answered_order_is_not_reminded(people, case):
     order = issue(people, case, due_on=in_days(2))
     services.supervision_respond(actor=people.department_handler, order=order, response="已处理")
 
-    services.deadlines_scan(as_of=in_days(1))
-    services.deadlines_scan(as_of=in_days(5))
+    deadline_services.deadlines_scan(as_of=in_days(1))
+    deadline_services.deadlines_scan(as_of=in_days(5))
 
     assert not Notification.objects.filter(kind__in=[NotificationKind.DUE_SOON, NotificationKind.OVERDUE]).exists()
 

@@ -14,6 +14,7 @@ from cases import services
 from cases.models import TRANSITIONS, Case, CaseAction, CaseEvent, CaseStatus, ProgressNote, SupervisionOrder
 from cases.tests.test_services import case_state
 from cases.views import ACTIONS
+from deadlines.selectors import deadline_explanations
 from tests.factories import make_case, make_user
 
 
@@ -645,7 +646,7 @@ def test_case_page_shows_the_case(client, people):
     assert "走访了用人单位" in html
     assert "Handling" in html and case.handling_due.isoformat() in html
     deadline = case.deadlines.get()
-    for sentence in deadline.explanation():
+    for sentence in deadline_explanations([deadline])[deadline.pk]:
         assert escape(sentence) in html
     assert [event.action for event in response.context["timeline"]] == [
         "accept",

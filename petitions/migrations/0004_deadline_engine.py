@@ -26,9 +26,8 @@ def create_policies(apps, schema_editor):
 
 
 def load_holidays(apps, schema_editor):
-    from petitions.calendar import holidays_load
-
-    holidays_load(apps=apps)
+    """Once loaded here; the calendar has since moved to the deadlines app, whose migration 0002
+    copies what an existing database holds or loads the package's years into a new one."""
 
 
 class Migration(migrations.Migration):

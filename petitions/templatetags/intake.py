@@ -5,8 +5,7 @@ from datetime import date
 from django import template
 from django.utils import timezone
 
-from accounts.models import Role
-from petitions import permissions, selectors
+from petitions import permissions
 
 register = template.Library()
 
@@ -20,11 +19,3 @@ def can_register(user) -> bool:
 def days_left(due: date) -> int:
     """Days from today (Asia/Shanghai) to `due`; negative when overdue."""
     return (due - timezone.localdate()).days
-
-
-@register.simple_tag
-def calendar_years_to_enter(user) -> list[int]:
-    """For administrators: the coming years whose holiday schedule is missing (one query; none for others)."""
-    if not user.is_authenticated or not (user.is_staff or user.has_role(Role.ADMIN)):
-        return []
-    return selectors.calendar_years_incomplete(today=timezone.localdate())

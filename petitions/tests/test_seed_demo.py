@@ -17,13 +17,12 @@ from accounts.models import Unit, User
 from bench import demo_petitions
 from bench.demo_county import SUBCATEGORIES, UNITS
 from cases.models import Case, CasePetition
-from petitions.calendar import due_date
+from deadlines.calendar import due_date
+from deadlines.models import CalendarYear, DeadlineKind
 from petitions.identity import decrypt, lookup_hash, mask_id_number, validate_id_number
 from petitions.models import (
     MAX_REPRESENTATIVES,
-    CalendarYear,
     Category,
-    DeadlineKind,
     Petition,
     Petitioner,
     PetitionEvent,

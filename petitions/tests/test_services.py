@@ -15,17 +15,14 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
+from deadlines import services as deadline_services
+from deadlines.models import CalendarDay, CalendarSource, CalendarYear, Deadline, DeadlineKind, DeadlinePolicy
 from petitions import services
 from petitions.identity import decrypt, mask_id_number
 from petitions.models import (
     ACCEPTANCE_ACTIONS,
     TRANSITIONS,
     Action,
-    CalendarDay,
-    CalendarSource,
-    CalendarYear,
-    DeadlineKind,
-    DeadlinePolicy,
     PersonalDataReveal,
     Petition,
     Petitioner,
@@ -704,8 +701,10 @@ def recomputed_events(petition: Petition) -> list[tuple]:
 def test_a_new_holiday_moves_the_open_deadlines_it_reaches_and_records_it_on_each(county, due_on_4_november):
     petitions = due_on_4_november
     with translation.override("en"):
-        moved = services.calendar_day_save(actor=county.admin, day=CalendarDay(date=date(2026, 11, 4), is_workday=False, name="地方假日"))
-    assert moved == 2
+        moved = deadline_services.calendar_day_save(
+            actor=county.admin, day=CalendarDay(date=date(2026, 11, 4), is_workday=False, name="地方假日")
+        )
+    assert moved.of(Petition) == 2
     for petition in (petitions.registered, petitions.routed):
         petition.refresh_from_db()
         assert petition.decision_due == date(2026, 11, 5)
@@ -714,7 +713,7 @@ def test_a_new_holiday_moves_the_open_deadlines_it_reaches_and_records_it_on_eac
                 county.admin.pk,
                 petition.status,
                 petition.status,
-                "Deadline moved from 2026-11-04 to 2026-11-05 by a change to the holiday calendar.",
+                "Decision to accept deadline moved from 2026-11-04 to 2026-11-05 by a change to the holiday calendar.",
             )
         ]
     for untouched, due in ((petitions.filed, date(2026, 11, 4)), (petitions.due_earlier, date(2026, 10, 27))):
@@ -728,15 +727,15 @@ def test_a_new_holiday_moves_the_open_deadlines_it_reaches_and_records_it_on_eac
 def test_moving_and_then_deleting_a_holiday_moves_the_deadlines_back(county, due_on_4_november):
     petitions = due_on_4_november
     day = CalendarDay(date=date(2026, 11, 4), is_workday=False, name="地方假日")
-    assert services.calendar_day_save(actor=county.admin, day=day) == 2
+    assert deadline_services.calendar_day_save(actor=county.admin, day=day).of(Petition) == 2
     day.date = date(2026, 11, 6)
     # 4 November is a working day again; the petitions now due on the 5th go back to the 4th.
-    assert services.calendar_day_save(actor=county.admin, day=day) == 2
+    assert deadline_services.calendar_day_save(actor=county.admin, day=day).of(Petition) == 2
     petitions.registered.refresh_from_db()
     assert petitions.registered.decision_due == date(2026, 11, 4)
     day.date = date(2026, 11, 4)
-    assert services.calendar_day_save(actor=county.admin, day=day) == 2
-    assert services.calendar_day_delete(actor=county.admin, day=day) == 2
+    assert deadline_services.calendar_day_save(actor=county.admin, day=day).of(Petition) == 2
+    assert deadline_services.calendar_day_delete(actor=county.admin, day=day).of(Petition) == 2
     assert not CalendarDay.objects.filter(date=date(2026, 11, 4)).exists()
     petitions.routed.refresh_from_db()
     assert petitions.routed.decision_due == date(2026, 11, 4)
@@ -746,15 +745,30 @@ def test_moving_and_then_deleting_a_holiday_moves_the_deadlines_back(county, due
 
 def test_a_change_that_moves_no_deadline_records_nothing(county, due_on_4_november):
     # A make-up working Saturday after every due date, and one before them all.
-    assert services.calendar_day_save(actor=county.admin, day=CalendarDay(date=date(2026, 11, 7), is_workday=True, name="调休上班")) == 0
-    assert services.calendar_day_save(actor=county.admin, day=CalendarDay(date=date(2026, 10, 24), is_workday=True, name="调休上班")) == 0
+    assert (
+        deadline_services.calendar_day_save(
+            actor=county.admin, day=CalendarDay(date=date(2026, 11, 7), is_workday=True, name="调休上班")
+        ).of(Petition)
+        == 0
+    )
+    assert (
+        deadline_services.calendar_day_save(
+            actor=county.admin, day=CalendarDay(date=date(2026, 10, 24), is_workday=True, name="调休上班")
+        ).of(Petition)
+        == 0
+    )
     assert not PetitionEvent.objects.filter(action=Action.DEADLINE_RECOMPUTED).exists()
 
 
 def test_recomputing_costs_the_same_queries_for_one_petition_or_many(county):
     def queries_to_save(day: date) -> int:
         with CaptureQueriesContext(connection) as captured:
-            assert services.calendar_day_save(actor=county.admin, day=CalendarDay(date=day, is_workday=False, name="地方假日")) > 0
+            assert (
+                deadline_services.calendar_day_save(actor=county.admin, day=CalendarDay(date=day, is_workday=False, name="地方假日")).of(
+                    Petition
+                )
+                > 0
+            )
         return len(captured)
 
     register_due_on_4_november(county)
@@ -762,11 +776,12 @@ def test_recomputing_costs_the_same_queries_for_one_petition_or_many(county):
     register_due_on_4_november(county, 4)
     CalendarDay.objects.filter(date=date(2026, 11, 4)).delete()
     Petition.objects.update(decision_due=date(2026, 11, 4))
+    Deadline.objects.update(due_on=date(2026, 11, 4))
     assert queries_to_save(date(2026, 11, 4)) == one
 
 
 def test_a_day_in_a_new_year_starts_that_year_as_incomplete(county):
-    services.calendar_day_save(actor=county.admin, day=CalendarDay(date=date(2027, 10, 1), is_workday=False, name="国庆节"))
+    deadline_services.calendar_day_save(actor=county.admin, day=CalendarDay(date=date(2027, 10, 1), is_workday=False, name="国庆节"))
     assert CalendarYear.objects.get(year=2027).complete is False
     assert CalendarDay.objects.get(date=date(2027, 10, 1)).year_id == 2027
 
@@ -774,7 +789,7 @@ def test_a_day_in_a_new_year_starts_that_year_as_incomplete(county):
 def test_a_day_that_is_no_exception_to_the_weekend_rule_is_refused(county, due_on_4_november):
     events = PetitionEvent.objects.count()
     with pytest.raises(ValidationError) as caught:
-        services.calendar_day_save(actor=county.admin, day=CalendarDay(date=date(2026, 11, 4), is_workday=True, name="调休上班"))
+        deadline_services.calendar_day_save(actor=county.admin, day=CalendarDay(date=date(2026, 11, 4), is_workday=True, name="调休上班"))
     assert set(caught.value.message_dict) == {"is_workday"}
     assert not CalendarDay.objects.filter(date=date(2026, 11, 4)).exists()
     assert PetitionEvent.objects.count() == events

@@ -13,8 +13,8 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from petitions import selectors
-from petitions.models import Attachment, CalendarYear, PersonalDataReveal, Petition, PetitionPetitioner, Status
+from deadlines.models import CalendarYear
+from petitions.models import Attachment, PersonalDataReveal, Petition, PetitionPetitioner, Status
 from tests.factories import PASSWORD, category, make_id_number, make_petition, make_user
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 200
@@ -800,18 +800,6 @@ def test_reveal_needs_post(client, county, petition_a):
 # The warning to administrators about a holiday schedule not yet entered.
 
 
-@pytest.mark.parametrize(
-    ("today", "expected"),
-    [
-        pytest.param(date(2026, 6, 1), [], id="June 2026: 2026 is entered and deadlines stay inside it"),
-        pytest.param(date(2026, 12, 1), [2027], id="December 2026: deadlines reach into 2027, not entered"),
-        pytest.param(date(2027, 3, 1), [2027], id="2027 itself"),
-    ],
-)
-def test_calendar_years_incomplete(today, expected, db):
-    assert selectors.calendar_years_incomplete(today=today) == expected
-
-
 def test_administrators_are_warned_of_a_year_not_entered_and_others_are_not(client, county):
     CalendarYear.objects.filter(year=2027).delete()
     staff = make_user(unit=county.bureau, roles=["admin"], username="staff_admin")
@@ -825,6 +813,6 @@ def test_administrators_are_warned_of_a_year_not_entered_and_others_are_not(clie
             assert ("2027" in page) is warned, user.username
         login(client, staff)
         admin_index = client.get(reverse("admin:index")).content.decode()
-        assert 'id="calendar-warning"' in admin_index and reverse("admin:petitions_calendarday_changelist") in admin_index
+        assert 'id="calendar-warning"' in admin_index and reverse("admin:deadlines_calendarday_changelist") in admin_index
         CalendarYear.objects.create(year=2027, complete=True)
         assert 'id="calendar-warning"' not in client.get(reverse("home")).content.decode()

@@ -81,10 +81,11 @@ from django.utils import timezone
 
 from accounts.models import UnitKind
 from cases import services as case_services
-from cases.models import Case, Deadline, SupervisionOrder
+from cases.models import Case, SupervisionOrder
 from config.celery import app as celery_app
+from deadlines.models import Deadline, DeadlineKind
 from petitions import services as petition_services
-from petitions.models import Category, DeadlineKind, Petition
+from petitions.models import Category, Petition
 from reporting.periods import Period
 from tests.factories import category, make_case, make_id_number, make_petition, make_unit
 

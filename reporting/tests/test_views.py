@@ -14,8 +14,8 @@ from django.utils.html import escape
 
 from accounts.models import UnitKind
 from cases import services as case_services
-from cases.models import Case, Deadline, SupervisionOrder
-from petitions.models import DeadlineKind
+from cases.models import Case, SupervisionOrder
+from deadlines.models import Deadline, DeadlineKind
 from reporting import services, views
 from reporting.models import MonthClosing, ReportRun, ReportSnapshot, RunStatus
 from reporting.periods import Period

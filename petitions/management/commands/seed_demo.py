@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection
 
 from bench import demo_county, demo_petitions
-from petitions.calendar import holidays_load
+from deadlines.calendar import holidays_load
 
 DEFAULT_PETITIONS = 3000
 DEFAULT_PASSWORD = "xinfang-demo-2026"

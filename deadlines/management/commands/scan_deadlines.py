@@ -4,7 +4,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from cases.services import deadlines_scan
+from deadlines.services import deadlines_scan
 
 
 def _day(value: str) -> date:

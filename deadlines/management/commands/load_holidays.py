@@ -1,13 +1,10 @@
-"""Re-seed the holiday calendar from the installed `chinesecalendar` package, e.g. after upgrading it.
-
-It lives in cases, not petitions, because the open deadlines it moves are on cases as well as petitions.
-"""
+"""Re-seed the holiday calendar from the installed `chinesecalendar` package, e.g. after upgrading it."""
 
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
-from cases.services import ActorRequired, holidays_reload
-from petitions.calendar import package_years
+from deadlines.calendar import package_years
+from deadlines.services import ActorRequired, holidays_reload
 
 
 class Command(BaseCommand):
@@ -42,4 +39,4 @@ class Command(BaseCommand):
             f"{result.deleted} removed, {result.kept_manual} entered by administrators kept."
         )
         if actor is not None:
-            self.stdout.write(f"Open deadlines moved: {moved.petitions} petitions, {moved.cases} cases.")
+            self.stdout.write(moved.summary())

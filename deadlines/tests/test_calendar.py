@@ -7,7 +7,7 @@ and Saturday 10 October.
 
 import logging
 import re
-from datetime import date
+from datetime import date, timedelta
 from io import StringIO
 
 import pytest
@@ -15,9 +15,9 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
-from petitions import calendar
-from petitions.calendar import calendar_days_due, due_date, is_workday
-from petitions.models import CalendarDay, CalendarSource, CalendarYear, DayUnit, DeadlineKind, DeadlinePolicy
+from deadlines import calendar
+from deadlines.calendar import count_due, due_date, horizon, work_calendar
+from deadlines.models import CalendarDay, CalendarSource, CalendarYear, DayUnit, DeadlineKind, DeadlinePolicy
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +33,17 @@ def _english():
 def _no_year_warned_yet(monkeypatch):
     """Unknown years are reported once per process; each test starts as a fresh process would."""
     monkeypatch.setattr(calendar, "_warned_years", set())
+
+
+def calendar_days_due(start: date, days: int) -> date:
+    """`days` calendar days from `start`, moved off a rest day, on the stored calendar."""
+    policy = DeadlinePolicy(kind="", days=days, unit=DayUnit.CALENDAR, moves_off_rest_days=True)
+    calendar = work_calendar(first=start + timedelta(days=1), last=horizon(policy=policy, start=start))
+    return count_due(policy=policy, calendar=calendar, start=start).due_on
+
+
+def is_workday(day: date) -> bool:
+    return work_calendar(first=day, last=day).is_workday(day)
 
 
 def decision(start: date) -> date:
@@ -213,14 +224,14 @@ def test_the_extension_is_a_cap_not_a_period():
 
 
 def test_a_year_without_a_holiday_calendar_counts_weekends_only_and_warns_once(caplog):
-    with caplog.at_level(logging.WARNING, logger="petitions.calendar"):
+    with caplog.at_level(logging.WARNING, logger="deadlines.calendar"):
         # Saturday 5 January 2030 moves to Monday 7 January.
         first = due_date(kind=DeadlineKind.DECISION, start=date(2029, 12, 21))
         assert first.due_on == date(2030, 1, 7)
         # New Year's Day 2030 is unknown to the calendar, so it is treated as a Tuesday like any other.
         assert calendar_days_due(date(2029, 12, 17), 15) == date(2030, 1, 1)
     assert first.explanation[-1] == "The 2030 holiday schedule has not been entered; only weekends count as rest days."
-    warnings = [record for record in caplog.records if record.name == "petitions.calendar"]
+    warnings = [record for record in caplog.records if record.name == "deadlines.calendar"]
     assert len(warnings) == 1
     assert warnings[0].levelno == logging.WARNING and "2030" in warnings[0].getMessage()
 
@@ -228,7 +239,7 @@ def test_a_year_without_a_holiday_calendar_counts_weekends_only_and_warns_once(c
 def test_a_year_entered_in_part_uses_its_days_and_says_the_rest_follow_the_weekend_rule(caplog):
     CalendarYear.objects.create(year=2027, complete=False)
     CalendarDay.objects.create(date=date(2027, 10, 1), year_id=2027, is_workday=False, name="国庆节")
-    with caplog.at_level(logging.WARNING, logger="petitions.calendar"):
+    with caplog.at_level(logging.WARNING, logger="deadlines.calendar"):
         due = due_date(kind=DeadlineKind.DECISION, start=date(2027, 9, 16))
     assert due.due_on == date(2027, 10, 4)  # Friday 1 October entered, then the weekend
     assert due.explanation[-1] == "The 2027 holiday schedule is not entered in full; days not entered follow the weekend rule."

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from cases import services
+from deadlines import services
 
 
 @shared_task

@@ -7,7 +7,7 @@ The calendar stores only the exceptions to the weekend rule. A year not marked c
 by the weekend rule plus whatever days it has, with a warning, never an error.
 
 `due_date` is the one entry point; `count_due` is the pure counting it wraps, for callers that
-count many deadlines on one calendar (see services.calendar_day_save).
+count many deadlines on one calendar (see services.deadlines_recount).
 """
 
 import logging
@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from petitions.models import CalendarSource, CalendarYear, DayUnit, DeadlineKind, DeadlinePolicy
+from deadlines.models import CalendarSource, CalendarYear, DayUnit, DeadlineKind, DeadlinePolicy
 
 logger = logging.getLogger(__name__)
 
@@ -231,25 +231,6 @@ def _warn_unknown_year(year: int) -> None:
         logger.warning("The %s holiday schedule is not complete in the calendar; counting weekends only. Enter it in the admin.", year)
 
 
-def calendar_days_due(start: date, days: int) -> date:
-    """The due date of `days` calendar days from `start`, moved off a rest day, on the stored calendar.
-
-    For callers that hold a number of days rather than a step (the demo data generator); steps use
-    `due_date`, which reads the limit from the step's policy.
-    """
-    policy = DeadlinePolicy(kind="", days=days, unit=DayUnit.CALENDAR, moves_off_rest_days=True)
-    end = horizon(policy=policy, start=start)
-    return count_due(policy=policy, calendar=work_calendar(first=start + timedelta(days=1), last=end), start=start).due_on
-
-
-def is_workday(day: date) -> bool:
-    """Whether `day` is a working day on the stored calendar (weekend rule in a year not entered)."""
-    calendar = work_calendar(first=day, last=day)
-    if day.year not in calendar.complete_years:
-        _warn_unknown_year(day.year)
-    return calendar.is_workday(day)
-
-
 # Seeding from the `chinesecalendar` package.
 
 
@@ -282,12 +263,12 @@ class LoadResult:
 def holidays_load(*, years: Iterable[int] | None = None, apps=global_apps) -> LoadResult:
     """Bring the calendar in line with the `chinesecalendar` package for `years` (default: all it knows).
 
-    Used by the data migration (with its historical `apps`) and by `manage.py load_holidays`. Days an
+    Used by the data migration (with its historical `apps`) and by deadlines.services.holidays_reload. Days an
     administrator entered or changed (source "manual") are kept; package days the package no longer
     lists are removed; each loaded year is marked complete. Open deadlines are not recomputed here.
     """
-    calendar_year_model = apps.get_model("petitions", "CalendarYear")
-    calendar_day_model = apps.get_model("petitions", "CalendarDay")
+    calendar_year_model = apps.get_model("deadlines", "CalendarYear")
+    calendar_day_model = apps.get_model("deadlines", "CalendarDay")
     known = package_years()
     years = sorted(set(known if years is None else years))
     unknown = [year for year in years if year not in known]
