@@ -130,7 +130,7 @@ STEERING_BRANCHES = {
 
 CASE_COLUMNS = (
     "id", "status", "category_id", "locality_id", "accepting_unit_id", "accepted_at", "accepted_on", "accepted_by_id",
-    "lead_official_id", "lead_unit_id", "stability_unit_id", "handling_due", "handling_met_on",
+    "lead_official_id", "lead_unit_id", "stability_unit_id", "handling_due", "handling_met_on", "first_petition_id",
 )  # fmt: skip
 CASE_PETITION_COLUMNS = ("case_id", "petition_id", "is_first", "linked_at")
 CASE_EVENT_COLUMNS = ("case_id", "at", "actor_id", "action", "from_status", "to_status", "note")
@@ -856,6 +856,7 @@ class DemoCases:
                 team["stability"] if assigned else None,
                 handling[2],
                 reply[7] if reply else None,
+                petition_id,
             ),
         )
         if assigned:

@@ -126,6 +126,8 @@ class Case(models.Model):
     # The handling deadline's due date, kept on the row for the list's ordering and filters.
     handling_due = models.DateField(_("handling due"))
     handling_met_on = models.DateField(_("reply served on"), null=True, blank=True)
+    # The petition that opened the case: its registration number is the case's number (Case.number).
+    first_petition = models.OneToOneField(Petition, verbose_name=_("first petition"), on_delete=models.PROTECT, related_name="+")
     petitions = models.ManyToManyField(Petition, through="CasePetition", related_name="+", verbose_name=_("petitions"))
     deadlines = GenericRelation(Deadline, content_type_field="subject_type", object_id_field="subject_id", related_query_name="case")
 
@@ -149,7 +151,13 @@ class Case(models.Model):
         ]
 
     def __str__(self) -> str:
-        return _("Case %(id)d") % {"id": self.pk}
+        return self.number
+
+    @property
+    def number(self) -> str:
+        """The number people say and every page, document and message prints: the registration number
+        of the petition that opened the case (lists select_related("first_petition") for it)."""
+        return self.first_petition.reg_no
 
     def can(self, action: str) -> bool:
         allowed_from, _result = TRANSITIONS[action]

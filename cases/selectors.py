@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import django_filters
 from django import forms
-from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -126,13 +126,6 @@ class CaseFilter(django_filters.FilterSet):
         return queryset.filter(Q(lead_official_id=user.pk) | Q(pk__in=membership))
 
 
-def _with_first_reg_no(cases: QuerySet[Case]) -> QuerySet[Case]:
-    """The registration number of the petition that opened each case, as `first_reg_no`: lists name a
-    case by it, and a subquery keeps them at one query per page."""
-    first = CasePetition.objects.filter(case=OuterRef("pk"), is_first=True).values("petition__reg_no")[:1]
-    return cases.annotate(first_reg_no=Subquery(first))
-
-
 def matter_cases(petition: Petition) -> QuerySet[Case]:
     """Cases on the same matter as a petition: a petitioner in common, the same category and locality;
     newest first. Unscoped: acceptance decides with it whether a matter is open or concluded."""
@@ -151,8 +144,8 @@ def matter_cases(petition: Petition) -> QuerySet[Case]:
 def case_list(*, user: User, filters: dict | None = None, request=None) -> QuerySet[Case]:
     """The list: scoped, filtered, newest first; one query for the page however many rows (the team's
     many-to-many fields are for the case page, prefetch them there)."""
-    cases = _with_first_reg_no(cases_visible_to(user)).select_related(
-        "category", "category__parent", "locality", "accepting_unit", "lead_official", "lead_unit"
+    cases = cases_visible_to(user).select_related(
+        "first_petition", "category", "category__parent", "locality", "accepting_unit", "lead_official", "lead_unit"
     )
     case_filter = CaseFilter(filters or {}, queryset=cases, request=request or _UserRequest(user))
     if not case_filter.is_valid():
@@ -237,7 +230,8 @@ def case_timeline(case: Case) -> QuerySet[CaseEvent]:
 def approval_inbox(*, user: User) -> QuerySet[Case]:
     """What awaits this lead official: plans submitted, replies drafted, extensions requested."""
     return (
-        _with_first_reg_no(Case.objects.filter(lead_official_id=user.pk))
+        Case.objects.filter(lead_official_id=user.pk)
+        .select_related("first_petition")
         .filter(
             Q(status__in=[CaseStatus.PLAN_SUBMITTED, CaseStatus.REPLY_DRAFTED])
             | Q(status=CaseStatus.IN_PROGRESS, extension__status=ExtensionStatus.REQUESTED)
@@ -250,7 +244,8 @@ def approval_inbox(*, user: User) -> QuerySet[Case]:
 def cases_by_deadline(*, user: User) -> QuerySet[Case]:
     """A handler's start page: the unfinished cases they may work on, nearest handling deadline first."""
     return (
-        _with_first_reg_no(cases_visible_to(user))
+        cases_visible_to(user)
+        .select_related("first_petition")
         .exclude(status__in=FINISHED_STATUSES)
         .select_related("category", "locality", "accepting_unit", "lead_official", "lead_unit")
         .order_by("handling_due", "id")

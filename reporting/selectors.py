@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from operator import itemgetter
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import Unit, UnitKind, User
 from accounts.selectors import unit_descendant_ids, visible_unit_ids
-from cases.models import Case, CasePetition, Rating, SupervisionOrder
+from cases.models import Case, Rating, SupervisionOrder
 from petitions.models import Category, Channel, Petition, Purpose
 from reporting.models import MonthClosing, ReportRun, ReportSnapshot
 from reporting.periods import Period
@@ -219,10 +219,6 @@ def rate_counts(period: Period, unit_ids: set[int] | None, as_of: date) -> dict[
 # Lists --------------------------------------------------------------------------------------------
 
 
-def _first_reg_no():
-    return Subquery(CasePetition.objects.filter(case=OuterRef("pk"), is_first=True).values("petition__reg_no")[:1])
-
-
 def overdue_cases(period: Period, unit_ids: set[int] | None, as_of: date) -> list[dict]:
     """Cases that were past their (extended) handling limit without a served reply on some day of
     the period up to `as_of`: still unserved, or served late during or after the period. Earliest
@@ -232,7 +228,7 @@ def overdue_cases(period: Period, unit_ids: set[int] | None, as_of: date) -> lis
         _cases(unit_ids)
         .filter(handling_due__lt=last_day)
         .filter(Q(handling_met_on__isnull=True) | Q(handling_met_on__gt=F("handling_due"), handling_met_on__gte=period.start))
-        .annotate(reg_no=_first_reg_no())
+        .annotate(reg_no=F("first_petition__reg_no"))
         .order_by("handling_due", "pk")
         .values(
             "pk",
@@ -270,9 +266,7 @@ def supervised_cases(period: Period, unit_ids: set[int] | None) -> list[dict]:
     if unit_ids is not None:
         orders = orders.filter(unit_id__in=unit_ids)
     orders = (
-        orders.annotate(
-            reg_no=Subquery(CasePetition.objects.filter(case=OuterRef("case_id"), is_first=True).values("petition__reg_no")[:1])
-        )
+        orders.annotate(reg_no=F("case__first_petition__reg_no"))
         .order_by("issued_at", "pk")
         .values("pk", "case_id", "reg_no", "unit__name", "issued_at", "due_on", "status", "responded_at")
     )

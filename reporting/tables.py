@@ -18,8 +18,7 @@ from petitions.models import Channel, Purpose
 @dataclass(frozen=True)
 class Column:
     label: str
-    # "text", "int", "percent" (a fraction 0..1 or None), "date" (ISO text or None), or "id" (a number
-    # that names something, a case: printed as it is, never grouped by thousands)
+    # "text", "int", "percent" (a fraction 0..1 or None) or "date" (ISO text or None)
     kind: str = "int"
 
 
@@ -167,8 +166,7 @@ def report_tables(figures: dict) -> list[Table]:
             "overdue",
             _("Overdue cases"),
             [
-                Column(_("Registration number"), "text"),
-                Column(_("Case"), "id"),
+                Column(_("Case number"), "text"),
                 Column(_("Category"), "text"),
                 Column(_("Unit"), "text"),
                 Column(_("Lead official"), "text"),
@@ -179,8 +177,7 @@ def report_tables(figures: dict) -> list[Table]:
             ],
             [
                 [
-                    row["reg_no"] or "",
-                    row["case"],
+                    row["reg_no"],
                     row["category"],
                     row["unit"],
                     row["lead_official"],
@@ -198,8 +195,7 @@ def report_tables(figures: dict) -> list[Table]:
             "supervised",
             _("Supervised cases"),
             [
-                Column(_("Registration number"), "text"),
-                Column(_("Case"), "id"),
+                Column(_("Case number"), "text"),
                 Column(_("Unit ordered"), "text"),
                 Column(_("Issued on"), "date"),
                 Column(_("Respond by"), "date"),
@@ -208,8 +204,7 @@ def report_tables(figures: dict) -> list[Table]:
             ],
             [
                 [
-                    row["reg_no"] or "",
-                    row["case"],
+                    row["reg_no"],
                     row["unit"],
                     row["issued_on"],
                     row["due_on"],

@@ -104,8 +104,8 @@ def _table_view(table: Table, chart: SafeString | None, figures: dict, query: Qu
     rows = []
     for row, item in page.object_list:
         cells = [_cell(column, value) for column, value in zip(table.columns, row, strict=True)]
-        # The registration number opens the case.
-        cells[0] = Cell(cells[0].text if row[0] else f"#{item['case']}", link=reverse("case-detail", args=[item["case"]]))
+        # The case number opens the case.
+        cells[0] = Cell(cells[0].text, link=reverse("case-detail", args=[item["case"]]))
         rows.append(cells)
     links = _page_links(page, parameter, f"report-{table.key}", query)
     return TableView(table, chart, headers, rows, notes=table.notes, page=page, page_links=links)

@@ -40,6 +40,7 @@ def case_open_or_join(*, actor: User, petition: Petition, accepted_on: date) -> 
         category_id=petition.category_id,
         locality_id=petition.locality_id,
         accepting_unit_id=petition.responsible_unit_id,
+        first_petition=petition,
         accepted_at=timezone.now(),
         accepted_on=accepted_on,
         accepted_by=actor,

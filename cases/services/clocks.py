@@ -43,7 +43,7 @@ def case_deadlines_moved(moved: list[MovedDeadline], actor: User) -> None:
 def case_reminder_drafts(deadlines: list[Deadline], as_of: date, directory: Directory) -> list[Notification]:
     """The notifications for the reminders just claimed on case clocks (three queries for the batch)."""
     case_ids = {deadline.subject_id for deadline in deadlines}
-    cases = Case.objects.select_related("category").in_bulk(case_ids)
+    cases = Case.objects.select_related("category", "first_petition").in_bulk(case_ids)
     ordered_units = dict(
         SupervisionOrder.objects.filter(deadline__in=[d.pk for d in deadlines if d.kind == DeadlineKind.SUPERVISION]).values_list(
             "deadline_id", "unit_id"
@@ -88,14 +88,14 @@ def _team_recipients(case: Case, deadline: Deadline, members: list[User], direct
 
 def _reminder_message(case: Case, deadline: Deadline, level: str, as_of: date) -> str:
     values = {
-        "case": case.pk,
+        "case": case.number,
         "category": case.category.name,
         "step": deadline.get_kind_display(),
         "due": deadline.due_on.isoformat(),
         "days": abs((deadline.due_on - as_of).days),
     }
     if level == ReminderLevel.OVERDUE:
-        return _("Case %(case)d (%(category)s): the %(step)s deadline passed on %(due)s, %(days)d days ago.") % values
+        return _("Case %(case)s (%(category)s): the %(step)s deadline passed on %(due)s, %(days)d days ago.") % values
     if level == ReminderLevel.DUE_TODAY:
-        return _("Case %(case)d (%(category)s): the %(step)s deadline is today, %(due)s.") % values
-    return _("Case %(case)d (%(category)s): the %(step)s deadline is %(due)s, in %(days)d days.") % values
+        return _("Case %(case)s (%(category)s): the %(step)s deadline is today, %(due)s.") % values
+    return _("Case %(case)s (%(category)s): the %(step)s deadline is %(due)s, in %(days)d days.") % values

@@ -48,8 +48,8 @@ def supervision_issue(*, actor: User, case: Case, unit: Unit, due_on: date, inst
             case=locked, unit=unit, instruction=instruction, due_on=due_on, deadline=deadline, issued_by=actor
         )
         with site_language():
-            message = _("Supervision order on case %(case)d for %(unit)s, respond by %(due)s: %(instruction)s") % {
-                "case": locked.pk,
+            message = _("Supervision order on case %(case)s for %(unit)s, respond by %(due)s: %(instruction)s") % {
+                "case": locked.number,
                 "unit": unit,
                 "due": due_on.isoformat(),
                 "instruction": Truncator(instruction).chars(120),
@@ -80,9 +80,9 @@ def supervision_respond(*, actor: User, order: SupervisionOrder, response: str) 
         locked_order.save(update_fields=["status", "response", "responded_by", "responded_at"])
         deadline_done(deadline=Deadline.objects.select_for_update().get(pk=locked_order.deadline_id), on=today)
         with site_language():
-            message = _("%(unit)s answered the supervision order on case %(case)d: %(response)s") % {
+            message = _("%(unit)s answered the supervision order on case %(case)s: %(response)s") % {
                 "unit": locked_order.unit,
-                "case": case.pk,
+                "case": case.number,
                 "response": Truncator(response).chars(120),
             }
         notify(

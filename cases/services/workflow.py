@@ -66,8 +66,8 @@ def case_assign(
         locked.supporting_units.set(supporting_units)
         locked.members.set(members)
         with site_language():
-            message = _("Case %(case)d (%(category)s) is assigned: %(lead)s leads it, %(unit)s is the lead unit.") % {
-                "case": locked.pk,
+            message = _("Case %(case)s (%(category)s) is assigned: %(lead)s leads it, %(unit)s is the lead unit.") % {
+                "case": locked.number,
                 "category": locked.category.name,
                 "lead": lead_official,
                 "unit": lead_unit,
@@ -81,8 +81,8 @@ def _approval_notify(case: Case, what: str) -> None:
     if case.lead_official is None:
         return
     with site_language():
-        message = _("Case %(case)d (%(category)s): %(what)s waits for your approval.") % {
-            "case": case.pk,
+        message = _("Case %(case)s (%(category)s): %(what)s waits for your approval.") % {
+            "case": case.number,
             "category": case.category.name,
             "what": what,
         }
@@ -116,8 +116,8 @@ def case_lead_change(*, actor: User, case: Case, lead_official: User, reason: st
         locked.lead_official = lead_official
         locked.save(update_fields=["lead_official"])
         with site_language():
-            message = _("You now lead case %(case)d (%(category)s), in place of %(previous)s.") % {
-                "case": locked.pk,
+            message = _("You now lead case %(case)s (%(category)s), in place of %(previous)s.") % {
+                "case": locked.number,
                 "category": locked.category.name,
                 "previous": previous,
             }
@@ -149,10 +149,10 @@ def _plan_decide(*, actor: User, case: Case, action: str, status: str, reason: s
         plan.save(update_fields=["status", "reason", "decided_by", "decided_at"])
         with site_language():
             if status == PlanStatus.APPROVED:
-                message = _("Case %(case)d: %(leader)s approved plan version %(version)d.")
+                message = _("Case %(case)s: %(leader)s approved plan version %(version)d.")
             else:
-                message = _("Case %(case)d: %(leader)s sent plan version %(version)d back: %(reason)s")
-            message %= {"case": locked.pk, "leader": actor, "version": plan.version, "reason": reason}
+                message = _("Case %(case)s: %(leader)s sent plan version %(version)d back: %(reason)s")
+            message %= {"case": locked.number, "leader": actor, "version": plan.version, "reason": reason}
         case_notify(locked, [plan.submitted_by], NotificationKind.DECIDED, message)
     return plan
 
@@ -254,10 +254,10 @@ def _extension_decide(*, actor: User, case: Case, action: str, status: str, note
         event_write(locked, actor, action, note=note)
         with site_language():
             if status == ExtensionStatus.APPROVED:
-                message = _("Case %(case)d: %(leader)s approved the extension; handling is now due %(due)s.")
+                message = _("Case %(case)s: %(leader)s approved the extension; handling is now due %(due)s.")
             else:
-                message = _("Case %(case)d: %(leader)s refused the extension; handling stays due %(due)s.")
-            message %= {"case": locked.pk, "leader": actor, "due": locked.handling_due.isoformat()}
+                message = _("Case %(case)s: %(leader)s refused the extension; handling stays due %(due)s.")
+            message %= {"case": locked.number, "leader": actor, "due": locked.handling_due.isoformat()}
         case_notify(locked, [extension.requested_by], NotificationKind.DECIDED, message)
     return extension
 
@@ -304,8 +304,8 @@ def reply_approve(*, actor: User, case: Case) -> Reply:
         reply.status, reply.approved_by, reply.approved_at = ReplyStatus.APPROVED, actor, timezone.now()
         reply.save(update_fields=["status", "approved_by", "approved_at"])
         with site_language():
-            message = _("Case %(case)d: %(leader)s approved the reply; it can be served on the petitioner.") % {
-                "case": locked.pk,
+            message = _("Case %(case)s: %(leader)s approved the reply; it can be served on the petitioner.") % {
+                "case": locked.number,
                 "leader": actor,
             }
         case_notify(locked, [reply.drafted_by], NotificationKind.DECIDED, message)

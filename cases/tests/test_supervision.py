@@ -119,7 +119,7 @@ def test_issue_creates_the_order_its_deadline_an_event_and_notifies_the_units_le
     notification = Notification.objects.filter(kind=NotificationKind.SUPERVISION).first()
     assert notification.link == reverse("case-detail", args=[case.pk])
     assert notification.subject == case
-    assert in_days(5).isoformat() in notification.message and f"case {case.pk}" in notification.message
+    assert in_days(5).isoformat() in notification.message and f"case {case.number}" in notification.message
     assert Case.objects.get(pk=case.pk).status == "in_progress"
 
 

@@ -518,7 +518,7 @@ def many_cases(people):
     def copy(index):
         petition = make_petition(actor=people.clerk_a, locality=people.township_a, name=f"人{index}")
         clone = Case.objects.get(pk=model.pk)
-        clone.pk = None
+        clone.pk, clone.first_petition = None, petition
         clone.save()
         CasePetition.objects.create(case=clone, petition=petition, is_first=True)
         return clone
