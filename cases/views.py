@@ -424,10 +424,6 @@ def _filter_form(request: HttpRequest):
         else:
             field.widget.attrs["class"] = "form-control form-control-sm"
     _render_options_inline(form)
-    # The navbar shows the user's unit; take it from the list just read instead of one more query.
-    units_by_id = {unit.pk: unit for unit in units}
-    if request.user.unit_id in units_by_id:
-        request.user.unit = units_by_id[request.user.unit_id]
     return form
 
 
