@@ -122,6 +122,7 @@ class Action:
 
 
 def _supervise(user: User, case: Case) -> bool:
+    """Supervision orders come from the county office, on any case it can see: the case plays no part."""
     return permissions.can_supervise(user)
 
 
