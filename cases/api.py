@@ -2,46 +2,26 @@
 
 As in petitions.api: fetch through the scoped selectors (outsiders get 404), check the action's
 permission before reading the body (a refused user gets 403 whatever they sent), check the input's
-shape, call one service, answer with the case as it now is. Errors raised by services are mapped in
+shape, call one service, answer with the case as it now is. The actions are cases.actions' entries,
+each served by a view action_view() makes from it. Errors raised by services are mapped in
 config.api_errors (ValidationError 400, PermissionDenied 403, TransitionNotAllowed 409).
 """
-
-from collections.abc import Callable
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers as drf_serializers
-from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from cases import documents, permissions, selectors, services
+from cases import documents, permissions, selectors
+from cases.actions import Action
 from cases.models import Case, CasePetition, Plan
-from cases.serializers import (
-    AppealDecideSerializer,
-    AppealRequestSerializer,
-    AssignSerializer,
-    CaseDetailSerializer,
-    CaseSerializer,
-    DecisionReasonSerializer,
-    EvaluationInputSerializer,
-    ExtensionRequestSerializer,
-    HearingInputSerializer,
-    LeadChangeSerializer,
-    PlanSubmitSerializer,
-    ProgressSerializer,
-    ReplyDraftSerializer,
-    ServeSerializer,
-    SupervisionIssueSerializer,
-    SupervisionOrderSerializer,
-    SupervisionRespondSerializer,
-)
+from cases.serializers import CaseDetailSerializer, CaseSerializer
 from deadlines.models import Deadline
 from deadlines.selectors import deadline_explanations
 from petitions.selectors import petition_get
@@ -51,7 +31,6 @@ REFUSALS = {
     403: OpenApiResponse(description="Not allowed to do this to a case you can see."),
     404: OpenApiResponse(description="No such case in your scope."),
 }
-CONFLICT = {409: OpenApiResponse(description="Not possible from the case's current status, or someone acted first.")}
 
 
 def _case_response(request, pk: int) -> Response:
@@ -114,199 +93,36 @@ class CaseDetailApi(APIView):
         return _case_response(request, pk)
 
 
-class _CaseActionApi(APIView):
-    """One POST on a case: `permission` decides who, `input_serializer` the body's shape (its fields
-    are the service's keyword arguments), `service` the change. Answers the case as it now is."""
+class CaseActionApi(APIView):
+    """One POST of cases.actions: the entry's guard decides who (given the case, or the object of the
+    case the URL names), its input serializer the body's shape (its fields are the service's keyword
+    arguments), its service the change. Answers the case as it now is, or what the service returned
+    (a supervision order). action_view() makes one subclass per entry, with its own schema."""
 
-    permission: Callable[[User, Case], bool]
-    service: Callable[..., object]
-    input_serializer: type[drf_serializers.Serializer] | None = None
+    action: Action
 
-    def post(self, request, pk: int):
+    def post(self, request, pk: int, **item_id: int):
+        action, endpoint = self.action, self.action.api
         case = selectors.case_visible(user=request.user, pk=pk)
-        permissions.require(self.permission(request.user, case))
+        subject = case if action.item is None else action.item.find(case, item_id[action.item.kwarg])
+        permissions.require(action.guard(request.user, subject))
         arguments = {}
-        if self.input_serializer is not None:
-            serializer = self.input_serializer(data=request.data)
+        if endpoint.input is not None:
+            serializer = endpoint.input(data=request.data)
             serializer.is_valid(raise_exception=True)
             arguments = serializer.validated_data
-        self.service(actor=request.user, case=case, **arguments)
-        return _case_response(request, pk)
+        result = action.perform(request.user, subject, arguments)
+        if endpoint.answers_with_case:
+            return _case_response(request, pk)
+        return Response(endpoint.output(result, context={"today": timezone.localdate()}).data, status=endpoint.status)
 
 
-def _action_schema(request, description: str):
-    return extend_schema(request=request, responses={200: CaseDetailSerializer, **REFUSALS, **CONFLICT}, description=description)
-
-
-@_action_schema(AssignSerializer, "Name the lead official and the team. A supervisor, or a leader of the accepting unit.")
-class CaseAssignApi(_CaseActionApi):
-    permission = staticmethod(permissions.can_assign)
-    service = staticmethod(services.case_assign)
-    input_serializer = AssignSerializer
-
-
-@_action_schema(LeadChangeSerializer, "Replace the lead official, with a reason. A supervisor, or a leader of the accepting unit.")
-class CaseLeadChangeApi(_CaseActionApi):
-    permission = staticmethod(permissions.can_assign)
-    service = staticmethod(services.case_lead_change)
-    input_serializer = LeadChangeSerializer
-
-
-@_action_schema(PlanSubmitSerializer, "Submit a plan (a new version after one was sent back). The team's handlers.")
-class PlanSubmitApi(_CaseActionApi):
-    permission = staticmethod(permissions.can_work_on)
-    service = staticmethod(services.plan_submit)
-    input_serializer = PlanSubmitSerializer
-
-
-@_action_schema(None, "Approve the submitted plan. The lead official only.")
-class PlanApproveApi(_CaseActionApi):
-    permission = staticmethod(permissions.can_approve)
-    service = staticmethod(services.plan_approve)
-
-
-@_action_schema(DecisionReasonSerializer, "Send the plan back with a reason. The lead official only.")
-class PlanRejectApi(_CaseActionApi):
-    permission = staticmethod(permissions.can_approve)
-    service = staticmethod(services.plan_reject)
-    input_serializer = DecisionReasonSerializer
-
-
-@_action_schema(ProgressSerializer, "Record what was done. The team's handlers.")
-class ProgressApi(_CaseActionApi):
-    permission = staticmethod(permissions.can_work_on)
-    service = staticmethod(services.progress_add)
-    input_serializer = ProgressSerializer
-
-
-@_action_schema(HearingInputSerializer, "Record a hearing; during a re-examination its days are not counted. The team's handlers.")
-class HearingApi(_CaseActionApi):
-    permission = staticmethod(permissions.can_work_on)
-    service = staticmethod(services.hearing_add)
-    input_serializer = HearingInputSerializer
-
-
-@_action_schema(ExtensionRequestSerializer, "Ask once for more time. The team's handlers.")
-class ExtensionRequestApi(_CaseActionApi):
-    permission = staticmethod(permissions.can_work_on)
-    service = staticmethod(services.extension_request)
-    input_serializer = ExtensionRequestSerializer
-
-
-@_action_schema(None, "Approve the extension; the handling deadline moves. The lead official only.")
-class ExtensionApproveApi(_CaseActionApi):
-    permission = staticmethod(permissions.can_approve)
-    service = staticmethod(services.extension_approve)
-
-
-@_action_schema(DecisionReasonSerializer, "Refuse the extension. The lead official only.")
-class ExtensionRejectApi(_CaseActionApi):
-    permission = staticmethod(permissions.can_approve)
-    service = staticmethod(services.extension_reject)
-    input_serializer = DecisionReasonSerializer
-
-
-@_action_schema(ReplyDraftSerializer, "Draft the written reply (replaces a draft not yet approved). The team's handlers.")
-class ReplyDraftApi(_CaseActionApi):
-    permission = staticmethod(permissions.can_work_on)
-    service = staticmethod(services.reply_draft)
-    input_serializer = ReplyDraftSerializer
-
-
-@_action_schema(None, "Approve the drafted reply. The lead official only.")
-class ReplyApproveApi(_CaseActionApi):
-    permission = staticmethod(permissions.can_approve)
-    service = staticmethod(services.reply_approve)
-
-
-@_action_schema(ServeSerializer, "The approved reply reached the petitioner on `served_on`. The team's handlers.")
-class ReplyServeApi(_CaseActionApi):
-    permission = staticmethod(permissions.can_work_on)
-    service = staticmethod(services.reply_serve)
-    input_serializer = ServeSerializer
-
-
-@_action_schema(EvaluationInputSerializer, "Record the petitioner's rating of the reply. The team's handlers.")
-class EvaluationApi(_CaseActionApi):
-    permission = staticmethod(permissions.can_work_on)
-    service = staticmethod(services.evaluation_record)
-    input_serializer = EvaluationInputSerializer
-
-
-@_action_schema(AppealRequestSerializer, "The petitioner asks for review, within 30 days of the reply. The team's handlers.")
-class ReviewRequestApi(_CaseActionApi):
-    permission = staticmethod(permissions.can_work_on)
-    service = staticmethod(services.review_request)
-    input_serializer = AppealRequestSerializer
-
-
-@_action_schema(AppealDecideSerializer, "The review opinion. County supervisors.")
-class ReviewDecideApi(_CaseActionApi):
-    permission = staticmethod(permissions.can_decide_appeal)
-    service = staticmethod(services.review_decide)
-    input_serializer = AppealDecideSerializer
-
-
-@_action_schema(
-    AppealRequestSerializer, "The petitioner asks for re-examination, within 30 days of the review opinion. The team's handlers."
-)
-class ReexaminationRequestApi(_CaseActionApi):
-    permission = staticmethod(permissions.can_work_on)
-    service = staticmethod(services.reexamination_request)
-    input_serializer = AppealRequestSerializer
-
-
-@_action_schema(AppealDecideSerializer, "The re-examination opinion; it concludes the matter. County supervisors.")
-class ReexaminationDecideApi(_CaseActionApi):
-    permission = staticmethod(permissions.can_decide_appeal)
-    service = staticmethod(services.reexamination_decide)
-    input_serializer = AppealDecideSerializer
-
-
-@_action_schema(None, "Close handling; only once the reply is served. The lead official only.")
-class CaseCloseApi(_CaseActionApi):
-    permission = staticmethod(permissions.can_approve)
-    service = staticmethod(services.case_close)
-
-
-# Supervision orders: they answer with the order, not the case.
-
-
-def _order_response(order, *, status_code: int = status.HTTP_200_OK) -> Response:
-    return Response(SupervisionOrderSerializer(order, context={"today": timezone.localdate()}).data, status=status_code)
-
-
-class SupervisionIssueApi(APIView):
-    @extend_schema(
-        request=SupervisionIssueSerializer,
-        responses={201: SupervisionOrderSerializer, **REFUSALS, **CONFLICT},
-        description=(
-            "Order a unit of the case's team to act by `due_on` (today or later); the unit's leaders and handlers are "
-            "notified, and the order's deadline is reminded like the others. County supervisors only."
-        ),
-    )
-    def post(self, request, pk: int):
-        case = selectors.case_visible(user=request.user, pk=pk)
-        permissions.require(permissions.can_supervise(request.user))
-        serializer = SupervisionIssueSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        order = services.supervision_issue(actor=request.user, case=case, **serializer.validated_data)
-        return _order_response(order, status_code=status.HTTP_201_CREATED)
-
-
-class SupervisionRespondApi(APIView):
-    @extend_schema(
-        request=SupervisionRespondSerializer,
-        responses={200: SupervisionOrderSerializer, **REFUSALS, 409: OpenApiResponse(description="The order is answered already.")},
-        description="The ordered unit says what it did; the issuing supervisor is notified. Leaders and handlers of that unit.",
-    )
-    def post(self, request, pk: int, order_id: int):
-        case = selectors.case_visible(user=request.user, pk=pk)
-        order = selectors.supervision_order_of(case, order_id)
-        permissions.require(permissions.can_respond_supervision(request.user, order))
-        serializer = SupervisionRespondSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return _order_response(services.supervision_respond(actor=request.user, order=order, **serializer.validated_data))
+def action_view(action: Action) -> type[CaseActionApi]:
+    """The API view of one registry entry, documented with its own request body and responses."""
+    endpoint = action.api
+    view = type(f"{action.name.title().replace('_', '')}Api", (CaseActionApi,), {"action": action, "__module__": __name__})
+    responses = {endpoint.status: endpoint.output, **REFUSALS, 409: OpenApiResponse(description=endpoint.conflict)}
+    return extend_schema(request=endpoint.input, responses=responses, description=endpoint.description)(view)
 
 
 # Documents

@@ -201,9 +201,6 @@ def case_get(*, user: User, pk: int) -> Case:
     for field in ("locality", "accepting_unit", "lead_unit", "stability_unit"):
         unit_id = getattr(case, f"{field}_id")
         setattr(case, field, units[unit_id] if unit_id else None)
-    # The page's header names the user's unit: the same read saves it a query.
-    if user.unit_id in units:
-        user.unit = units[user.unit_id]
     return case
 
 

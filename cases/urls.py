@@ -1,6 +1,7 @@
 from django.urls import path
 
 from cases import views
+from cases.actions import ACTIONS
 
 urlpatterns = [
     path("cases/", views.case_list, name="case-list"),
@@ -10,6 +11,6 @@ urlpatterns = [
     path("petitions/<int:pk>/documents/<slug:kind>.pdf", views.petition_document, name="petition-document"),
     *(
         path(f"cases/<int:pk>/{action.path}", views.case_action, {"action": action.name}, name=action.url_name)
-        for action in views.ACTIONS.values()
+        for action in ACTIONS.values()
     ),
 ]

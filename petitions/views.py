@@ -191,10 +191,6 @@ def _filter_form(request: HttpRequest):
         choices = list(getattr(field.widget, "choices", []))
         if choices and choices[0][0] in ("", "unknown"):  # one look for "any" in every select
             field.widget.choices = [(choices[0][0], "—"), *choices[1:]]
-    # The navbar shows the user's unit; take it from the list just read instead of one more query.
-    units_by_id = {unit.pk: unit for unit in units}
-    if request.user.unit_id in units_by_id:
-        request.user.unit = units_by_id[request.user.unit_id]
     return form
 
 

@@ -203,10 +203,6 @@ def _page_url(values: dict) -> str:
 def report_page(request: HttpRequest) -> HttpResponse:
     permissions.require(permissions.can_view_reports(request.user))
     units = list(selectors.report_units_for(request.user))
-    # The navbar shows the user's unit; take it from the list just read instead of one more query.
-    units_by_id = {unit.pk: unit for unit in units}
-    if request.user.unit_id in units_by_id:
-        request.user.unit = units_by_id[request.user.unit_id]
     form = PeriodForm(request.GET)
     if not form.is_valid():
         return render(request, "reporting/report.html", {"form": _filter_form(form, units, request.user)}, status=400)

@@ -11,10 +11,12 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from cases import services
+from cases.actions import ACTIONS
 from cases.models import Case, CaseStatus
 from cases.tests.test_services import case_state
 from petitions import services as petition_services
@@ -178,6 +180,12 @@ ENDPOINTS = [
     Endpoint("close", "evaluated", "leader_a", "handler_a", CaseStatus.CLOSED),
 ]
 BY_ACTION = {endpoint.action: endpoint for endpoint in ENDPOINTS}
+# Supervision orders answer with the order, not the case: their endpoints are tested in test_supervision.
+SUPERVISION_PATHS = {"supervision", "supervision/<int:order_id>/respond"}
+
+
+def test_every_endpoint_of_the_registry_is_tested_here_or_in_test_supervision():
+    assert {action.api.path for action in ACTIONS.values() if action.api} == set(BY_ACTION) | SUPERVISION_PATHS
 
 
 def prepared_case(people, endpoint: Endpoint) -> Case:
@@ -632,6 +640,34 @@ def test_every_case_endpoint_is_in_the_schema(api, people):
         "/api/v1/petitions/{id}/documents/{kind}.pdf",
     }
     expected |= {f"/api/v1/cases/{{id}}/{endpoint.action}/" for endpoint in ENDPOINTS}
-    # Supervision orders answer with the order, not the case: their tests are in test_supervision.
     expected |= {"/api/v1/cases/{id}/supervision/", "/api/v1/cases/{id}/supervision/{order_id}/respond/"}
     assert expected <= set(schema["paths"])
+
+
+def _component(reference: dict) -> str:
+    return reference["$ref"].rsplit("/", 1)[-1]
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict:
+    """What /api/schema/ serves (test_every_case_endpoint_is_in_the_schema fetches it), built once."""
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+@pytest.mark.parametrize("name", [name for name, action in ACTIONS.items() if action.api], ids=str)
+def test_the_schema_documents_each_action_with_its_own_body_and_answer(schema, name):
+    endpoint = ACTIONS[name].api
+    path = "/api/v1/cases/{id}/" + endpoint.path.replace("<int:order_id>", "{order_id}") + "/"
+
+    operation = schema["paths"][path]["post"]
+
+    assert operation["description"] == endpoint.description
+    if endpoint.input is None:
+        assert "requestBody" not in operation
+    else:
+        assert _component(operation["requestBody"]["content"]["application/json"]["schema"]) == endpoint.input.__name__.removesuffix(
+            "Serializer"
+        )
+    answer = operation["responses"][str(endpoint.status)]["content"]["application/json"]["schema"]
+    assert _component(answer) == endpoint.output.__name__.removesuffix("Serializer")
+    assert {"400", "403", "404", "409"} <= set(operation["responses"])

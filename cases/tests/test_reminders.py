@@ -1,4 +1,4 @@
-"""The reminder scan (cases.services.deadlines_scan): which level, to whom, once, late, at once."""
+"""The reminder scan (deadlines.services.deadlines_scan) on case clocks: which level, to whom, once, late, at once."""
 
 import threading
 from datetime import timedelta

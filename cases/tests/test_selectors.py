@@ -51,7 +51,7 @@ def test_case_get_is_404_outside_scope(county, cases):
         selectors.case_get(user=county.handler_a, pk=other.pk)
 
 
-def test_case_get_reads_the_cases_units_and_the_users_unit_without_more_queries(county, cases):
+def test_case_get_reads_the_cases_units_without_more_queries_and_leaves_the_user_alone(county, cases):
     own, _other = cases
     stored = Case.objects.select_related("locality", "accepting_unit", "lead_unit").get(pk=own.pk)
     user = User.objects.get(pk=county.handler_a.pk)  # its unit not read yet
@@ -59,10 +59,13 @@ def test_case_get_reads_the_cases_units_and_the_users_unit_without_more_queries(
     case = selectors.case_get(user=user, pk=own.pk)
 
     with CaptureQueriesContext(connection) as captured:
-        names = [case.locality.name, case.accepting_unit.name, case.lead_unit.name, user.unit.name]
+        names = [case.locality.name, case.accepting_unit.name, case.lead_unit.name]
     assert len(captured) == 0
-    assert names == [stored.locality.name, stored.accepting_unit.name, stored.lead_unit.name, county.handler_a.unit.name]
+    assert names == [stored.locality.name, stored.accepting_unit.name, stored.lead_unit.name]
     assert case.stability_unit is None and case.stability_unit_id is None
+    # The user's unit is read with the user, once per request (accounts.authentication); selectors
+    # read what they are given and never set it.
+    assert not User.unit.is_cached(user)
 
 
 def test_filters(county, cases):

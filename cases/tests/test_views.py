@@ -6,16 +6,18 @@ Refused requests must change nothing, so each of them compares case_state() befo
 from datetime import timedelta
 
 import pytest
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
 from cases import services
+from cases.actions import ACTIONS
 from cases.models import TRANSITIONS, Case, CaseAction, CaseEvent, CaseStatus, ProgressNote, SupervisionOrder
-from cases.tests.test_services import case_state
-from cases.views import ACTIONS
+from cases.selectors import cases_visible_to
+from cases.tests.test_services import ROLES, case_state
 from deadlines.selectors import deadline_explanations
-from tests.factories import make_case, make_user
+from tests.factories import CASE_PATHS, make_case, make_user
 
 
 @pytest.fixture(autouse=True)
@@ -250,6 +252,51 @@ ACTION_TESTS = {
 def test_every_action_view_is_tested_and_calls_a_workflow_step():
     assert set(ACTION_TESTS) == set(ACTIONS)
     assert {action.transition for action in ACTIONS.values()} == set(TRANSITIONS)
+
+
+def _buttons(response) -> list[dict]:
+    """Every action form the case page shows: the case's own, and those beside each supervision order."""
+    return [*response.context["actions"], *(item for row in response.context["supervision_orders"] for item in row.actions)]
+
+
+def _good_in_any_state(people, name: str) -> dict:
+    """ACTION_TESTS' input, but a supervision order to the accepting unit: the only one on the team before assignment."""
+    data = ACTION_TESTS[name]["data"](people)
+    return {**data, "unit": people.township_a.pk} if name == "supervision_issue" else data
+
+
+@pytest.mark.parametrize("state", [*CASE_PATHS, "in_progress+extension"])
+def test_every_button_on_the_case_page_is_allowed_when_pressed(client, people, state):
+    """No button that answers 403 (or 409): whatever the page offers a user, in any state, is taken when
+    they press it with good input. Each press is rolled back, so every button meets the same case."""
+    case = make_case(people, state=state.split("+")[0])
+    if state.endswith("+extension"):
+        _extension_requested(people, case)
+    if case.can(CaseAction.SUPERVISION_ISSUE):
+        _order_issued(people, Case.objects.get(pk=case.pk))  # and so an order to answer
+    pressed = set()
+    for role in ROLES:
+        user = getattr(people, role)
+        page = login(client, user).get(reverse("case-detail", args=[case.pk]))
+        if not cases_visible_to(user).filter(pk=case.pk).exists():  # the other township, or not yet on the team
+            assert page.status_code == 404, role
+            continue
+        assert page.status_code == 200, role
+        for button in _buttons(page):
+            action = button["action"]
+            assert case.can(action.transition), (role, action.name)
+            with transaction.atomic():
+                response = client.post(button["url"], _good_in_any_state(people, action.name))
+                transaction.set_rollback(True)
+            assert response.status_code == 302, (role, action.name, response.status_code)
+            pressed.add(action.name)
+    # And every action the state allows is offered to someone (an extension is decided once requested,
+    # and requested once).
+    possible = {name for name, action in ACTIONS.items() if case.can(action.transition)}
+    possible -= {"extension_request"} if state.endswith("+extension") else {"extension_approve", "extension_reject"}
+    if not case.supervision_orders.exists():
+        possible.discard("supervision_respond")
+    assert pressed == possible
 
 
 def _case_for(people, name: str) -> Case:
