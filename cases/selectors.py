@@ -166,6 +166,7 @@ def case_get(*, user: User, pk: int) -> Case:
     cases = (
         cases_visible_to(user)
         .select_related(
+            "first_petition",
             "category",
             "category__parent",
             "lead_official",
