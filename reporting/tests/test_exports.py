@@ -93,7 +93,7 @@ def test_pdf_prints_the_heading_every_table_and_the_figures(september, english, 
     assert "Participation rate 5 6 83.3%" in text
     assert "Satisfaction rate 4 5 80.0%" in text
     first_overdue = known_month.cases["due_august_served_september"]
-    assert f"{first_overdue.reg_no} {first_overdue.pk} 城乡建设 城关镇 leader_a 2026-08-20 2026-09-03 14" in text
+    assert f"{first_overdue.reg_no} 城乡建设 城关镇 leader_a 2026-08-20 2026-09-03 14" in text
     assert known_month.cases["unserved_overdue"].reg_no in text
     # The formulas, at the end.
     assert "Notes Timely acceptance rate Decisions made within the limit ÷ decisions due in the period." in pages[-1]
@@ -250,7 +250,6 @@ def test_xlsx_has_a_sheet_per_table_with_typed_cells(september, english, known_m
     first = known_month.cases["due_august_served_september"]
     assert [cell.value for cell in overdue[4]] == [
         first.reg_no,
-        first.pk,
         "城乡建设",
         "城关镇",
         "leader_a",
@@ -259,9 +258,9 @@ def test_xlsx_has_a_sheet_per_table_with_typed_cells(september, english, known_m
         14,
         "Evaluated",
     ]
-    assert overdue["F4"].number_format == "yyyy-mm-dd"
+    assert overdue["E4"].number_format == "yyyy-mm-dd"
     unserved = next(row for row in overdue.iter_rows(min_row=4) if row[0].value == known_month.cases["unserved_overdue"].reg_no)
-    assert unserved[6].value is None
+    assert unserved[5].value is None  # not served: an empty cell, not a dash
 
     notes = workbook["Notes"]
     assert notes["A3"].value == "Timely acceptance rate"
@@ -324,8 +323,8 @@ def test_csv_has_a_block_per_table(september, english, known_month):
     ]
     overdue = tables[7]
     first, unserved = known_month.cases["due_august_served_september"], known_month.cases["unserved_overdue"]
-    assert overdue[2] == [first.reg_no, str(first.pk), "城乡建设", "城关镇", "leader_a", "2026-08-20", "2026-09-03", "14", "Evaluated"]
-    assert [unserved.reg_no, str(unserved.pk), "劳动和社会保障", "城关镇", "leader_a", "2026-09-12", "—", "18", "In progress"] in overdue
+    assert overdue[2] == [first.reg_no, "城乡建设", "城关镇", "leader_a", "2026-08-20", "2026-09-03", "14", "Evaluated"]
+    assert [unserved.reg_no, "劳动和社会保障", "城关镇", "leader_a", "2026-09-12", "—", "18", "In progress"] in overdue
     assert len(overdue) == 2 + 5
     assert notes[0] == ["Notes"]
     assert notes[1][0] == "Timely acceptance rate" and notes[1][1].startswith("Decisions made within the limit")
