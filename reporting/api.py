@@ -11,6 +11,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.http import AuthenticatedRequest
 from reporting import permissions, selectors, services
 from reporting.forms import ExportForm, MonthForm, PeriodForm, ReopenForm
 from reporting.models import ReportRun
@@ -41,7 +42,7 @@ def _valid(form) -> dict:
     return form.cleaned_data
 
 
-def _require_viewer(request) -> None:
+def _require_viewer(request: AuthenticatedRequest) -> None:
     permissions.require(permissions.can_view_reports(request.user))
 
 
@@ -55,7 +56,7 @@ class MonthlyReportApi(APIView):
             "0..1 and null where nothing was due; `rate_counts` gives each numerator and denominator."
         ),
     )
-    def get(self, request):
+    def get(self, request: AuthenticatedRequest):
         _require_viewer(request)
         data = _valid(PeriodForm(request.query_params))
         unit = selectors.report_unit_get(request.user, data["unit"])
@@ -107,7 +108,7 @@ class MonthCloseApi(APIView):
         responses={200: CLOSING_SHAPE, **REFUSALS, **CONFLICT},
         description="Close a month that is over: its figures (the county's and every unit's) are frozen. Supervisors.",
     )
-    def post(self, request):
+    def post(self, request: AuthenticatedRequest):
         permissions.require(permissions.can_close_month(request.user))
         data = _valid(MonthForm(request.data))
         closing = services.month_close(actor=request.user, year=data["year"], month=data["month"])
@@ -122,7 +123,7 @@ class MonthReopenApi(APIView):
         responses={200: CLOSING_SHAPE, **REFUSALS, **CONFLICT},
         description="Reopen a closed month, with a reason that is kept with the month's history. Supervisors.",
     )
-    def post(self, request):
+    def post(self, request: AuthenticatedRequest):
         permissions.require(permissions.can_close_month(request.user))
         data = _valid(ReopenForm(request.data))
         closing = services.month_reopen(actor=request.user, year=data["year"], month=data["month"], reason=data["reason"])
@@ -156,6 +157,7 @@ class ReportRunSerializer(serializers.ModelSerializer):
 
 
 class ReportRunListApi(ListAPIView):
+    request: AuthenticatedRequest
     serializer_class = ReportRunSerializer
 
     def get_queryset(self):
@@ -179,7 +181,7 @@ class ReportRunListApi(ListAPIView):
         responses={202: ReportRunSerializer, **REFUSALS},
         description="Ask for the report as a file; a worker builds it. Poll `GET /reports/runs/{id}/` for `status` and `progress`.",
     )
-    def post(self, request):
+    def post(self, request: AuthenticatedRequest):
         _require_viewer(request)
         data = _valid(ExportForm(request.data))
         unit = selectors.report_unit_get(request.user, data["unit"])
@@ -190,6 +192,6 @@ class ReportRunListApi(ListAPIView):
 
 class ReportRunDetailApi(APIView):
     @extend_schema(responses={200: ReportRunSerializer, 404: REFUSALS[404]})
-    def get(self, request, pk: int):
+    def get(self, request: AuthenticatedRequest, pk: int):
         run = selectors.report_run_get(request.user, pk)
         return Response(ReportRunSerializer(run, context={"request": request}).data)

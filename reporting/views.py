@@ -27,6 +27,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
+from accounts.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from accounts.models import Unit, User
 from accounts.selectors import visible_unit_ids
 from petitions.models import Channel, Purpose, TransitionNotAllowed
@@ -200,7 +201,7 @@ def _page_url(values: dict) -> str:
 
 
 @login_required
-def report_page(request: HttpRequest) -> HttpResponse:
+def report_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     permissions.require(permissions.can_view_reports(request.user))
     units = list(selectors.report_units_for(request.user))
     form = PeriodForm(request.GET)
@@ -260,7 +261,7 @@ def _back(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def month_close(request: HttpRequest) -> HttpResponse:
+def month_close(request: AuthenticatedHttpRequest) -> HttpResponse:
     permissions.require(permissions.can_close_month(request.user))
     form = MonthForm(request.POST)
     if not form.is_valid():
@@ -277,7 +278,7 @@ def month_close(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def month_reopen(request: HttpRequest) -> HttpResponse:
+def month_reopen(request: AuthenticatedHttpRequest) -> HttpResponse:
     permissions.require(permissions.can_close_month(request.user))
     form = ReopenForm(request.POST)
     if not form.is_valid():
@@ -305,7 +306,7 @@ def _run_rows(runs) -> list[dict]:
 
 @login_required
 @require_POST
-def report_run_request(request: HttpRequest) -> HttpResponse:
+def report_run_request(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Ask for the report as a file, then back to the page, where the file's row shows its progress."""
     permissions.require(permissions.can_view_reports(request.user))
     form = ExportForm(request.POST)
@@ -322,7 +323,7 @@ def report_run_request(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_GET
-def report_run_status(request: HttpRequest, pk: int) -> HttpResponse:
+def report_run_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """One file's row, which polls this every second while the file is built. Signed out (the
     session ended while the page was open), htmx is told to stop polling."""
     if not request.user.is_authenticated:
@@ -334,7 +335,7 @@ def report_run_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def report_run_file(request: HttpRequest, pk: int) -> HttpResponse:
+def report_run_file(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     run = selectors.report_run_get(request.user, pk)
     if not run.file:
         return HttpResponse(status=404)
