@@ -231,15 +231,13 @@ def petition_route(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = RouteForm(request.POST)
     if form.is_valid():
         try:
-            routed = services.petition_route(
-                actor=request.user, petition=petition, unit=form.cleaned_data["unit"], mode=form.cleaned_data["mode"]
-            )
+            services.petition_route(actor=request.user, petition=petition, unit=form.cleaned_data["unit"], mode=form.cleaned_data["mode"])
         except ValidationError as error:
             apply_service_errors(form, error)
         except TransitionNotAllowed as error:
             return _conflict(request, petition, error)
         else:
-            messages.success(request, _("Routed to %(unit)s.") % {"unit": routed.unit.name})
+            messages.success(request, _("Routed to %(unit)s.") % {"unit": form.cleaned_data["unit"].name})
             return redirect("petition-detail", pk=petition.pk)
     return _detail(request, petition, route_form=form, status=400)
 
