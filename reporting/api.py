@@ -1,6 +1,9 @@
 """Statistics over HTTP (API.md, Reports): the same forms check the input as on the page (their
 errors answer 400 with field errors), the same selectors give the figures."""
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -8,10 +11,12 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.http import AuthenticatedRequest
+from accounts.models import Unit
 from reporting import permissions, selectors, services
 from reporting.forms import ExportForm, MonthForm, PeriodForm, ReopenForm
 from reporting.models import ReportRun
@@ -40,6 +45,14 @@ def _valid(form) -> dict:
             errors["detail"] = " ".join(form.errors["__all__"])
         raise ValidationError(errors)
     return form.cleaned_data
+
+
+def _fields(request: Request) -> Mapping[str, Any]:
+    """The body's fields for a form; a JSON body that is not an object answers 400 as a serializer would."""
+    if not isinstance(request.data, Mapping):
+        message = serializers.Serializer.default_error_messages["invalid"].format(datatype=type(request.data).__name__)
+        raise ValidationError({"detail": message})
+    return request.data
 
 
 def _require_viewer(request: AuthenticatedRequest) -> None:
@@ -110,7 +123,7 @@ class MonthCloseApi(APIView):
     )
     def post(self, request: AuthenticatedRequest):
         permissions.require(permissions.can_close_month(request.user))
-        data = _valid(MonthForm(request.data))
+        data = _valid(MonthForm(_fields(request)))
         closing = services.month_close(actor=request.user, year=data["year"], month=data["month"])
         return Response(_closing_data(closing))
 
@@ -125,14 +138,14 @@ class MonthReopenApi(APIView):
     )
     def post(self, request: AuthenticatedRequest):
         permissions.require(permissions.can_close_month(request.user))
-        data = _valid(ReopenForm(request.data))
+        data = _valid(ReopenForm(_fields(request)))
         closing = services.month_reopen(actor=request.user, year=data["year"], month=data["month"], reason=data["reason"])
         return Response(_closing_data(closing))
 
 
 class ReportRunSerializer(serializers.ModelSerializer):
     file_url = serializers.SerializerMethodField()
-    unit = serializers.PrimaryKeyRelatedField(read_only=True)
+    unit: serializers.PrimaryKeyRelatedField[Unit] = serializers.PrimaryKeyRelatedField(read_only=True)
 
     class Meta:
         model = ReportRun
@@ -183,7 +196,7 @@ class ReportRunListApi(ListAPIView):
     )
     def post(self, request: AuthenticatedRequest):
         _require_viewer(request)
-        data = _valid(ExportForm(request.data))
+        data = _valid(ExportForm(_fields(request)))
         unit = selectors.report_unit_get(request.user, data["unit"])
         run = services.report_run_request(actor=request.user, period=data["period"], unit=unit, format=data["format"])
         run.refresh_from_db()
