@@ -64,7 +64,7 @@ class User(AbstractUser):
 
     @property
     def role_labels(self) -> list[str]:
-        return [Role(role).label for role in self.roles if role in Role.values]
+        return [str(Role(role).label) for role in self.roles if role in Role.values]
 
 
 # Notifications: every app's services write them in their own transaction (accounts is the bottom of

@@ -44,7 +44,7 @@ def _render_options_inline(form: django_forms.Form) -> None:
 def _action_form(action: Action, case: Case, data=None, item: Any = None) -> django_forms.Form:
     """Field ids carry the action's name (and the object's id): several forms on one page share field names."""
     prefix = action.name if item is None else f"{action.name}_{item.pk}"
-    extra = {"case": case} if issubclass(action.form, forms.CaseForm) else {}
+    extra: dict[str, Any] = {"case": case} if issubclass(action.form, forms.CaseForm) else {}
     form = action.form(data, auto_id=f"id_{prefix}_%s", **extra)
     _render_options_inline(form)
     return form
@@ -127,7 +127,7 @@ def _deadline_rows(case: Case, today: date) -> list[DeadlineRow]:
                 due_on=deadline.due_on,
                 met_on=deadline.met_on,
                 status=status,
-                status_label=DeadlineStatus(status).label,
+                status_label=str(DeadlineStatus(status).label),
                 # Counted down only while someone still owes the step: not once met, nor for a lapsed window.
                 days_left=(deadline.due_on - today).days if status in RUNNING and deadline.met_on is None else None,
                 explanation=explanations[deadline.pk],
@@ -158,7 +158,7 @@ def _supervision_rows(user: User, case: Case, today: date, failed: Failed) -> li
             SupervisionRow(
                 order=order,
                 status=status,
-                status_label=DeadlineStatus(status).label,
+                status_label=str(DeadlineStatus(status).label),
                 days_left=(order.deadline.due_on - today).days if status in RUNNING and order.deadline.met_on is None else None,
                 actions=_offered_actions(user, case, failed, item=order),
             )
@@ -236,7 +236,7 @@ def case_action(request: AuthenticatedHttpRequest, pk: int, action: str, **item_
         except TransitionNotAllowed as error:
             return _conflict(request, pk, error)
         else:
-            messages.success(request, entry.done)
+            messages.success(request, str(entry.done))
             return redirect("case-detail", pk=case.pk)
     return _case_page(request, case, status=400, failed={(action, None if target is None else target.pk): form})
 

@@ -7,6 +7,7 @@ or, for the buttons that post, as a message on the page they return to, and noth
 """
 
 from dataclasses import dataclass, field
+from datetime import date
 from urllib.parse import urlencode
 
 from django import forms as django_forms
@@ -84,10 +85,10 @@ class TableView:
 def _page_links(page: Page, parameter: str, anchor: str, query: QueryDict) -> dict[str, str]:
     def link(number: int) -> str:
         values = query.copy()
-        values[parameter] = number
+        values[parameter] = str(number)
         return f"?{values.urlencode()}#{anchor}"
 
-    links = {}
+    links: dict[str, str] = {}
     if page.has_previous():
         links.update(first=link(1), previous=link(page.previous_page_number()))
     if page.has_next():
@@ -124,7 +125,7 @@ def _difference_rows(report: Report, tables: list[Table], units: list[Unit]) -> 
     def named(section: str, now: dict) -> dict:
         return {**now, **{row["id"]: row["name"] for row in report.figures[section]}}
 
-    labels = {
+    labels: dict[str, dict] = {
         "totals": total_labels(),
         "by_channel": {channel: Channel(channel).label for channel in Channel.values},
         "by_purpose": {purpose: Purpose(purpose).label for purpose in Purpose.values},
@@ -185,7 +186,7 @@ def _filter_form(form: PeriodForm, units: list[Unit], user: User) -> PeriodForm:
 
 def _period_initial(period: Period, unit: Unit | None) -> dict:
     if period.is_month:
-        values = {"year": period.start.year, "month": period.start.month}
+        values: dict[str, int | date] = {"year": period.start.year, "month": period.start.month}
     else:
         values = {"date_from": period.start, "date_to": period.end}
     return {**values, "unit": unit.pk if unit else ""}
@@ -251,7 +252,7 @@ def _month_panel(user: User, period: Period) -> dict:
 
 
 def _errors_text(form: django_forms.Form) -> str:
-    return " ".join(message for field_messages in form.errors.values() for message in field_messages)
+    return " ".join(str(message) for field_messages in form.errors.values() for message in field_messages)
 
 
 def _back(request: HttpRequest) -> HttpResponse:
@@ -335,11 +336,11 @@ def report_run_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def report_run_file(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+def report_run_file(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse | FileResponse:
     run = selectors.report_run_get(request.user, pk)
     if not run.file:
         return HttpResponse(status=404)
     response = FileResponse(run.file.open("rb"))
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=run.file.name.rsplit("/", 1)[-1])
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=(run.file.name or "").rsplit("/", 1)[-1])
     response["Cache-Control"] = "private, no-store"
     return response
