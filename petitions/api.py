@@ -101,6 +101,7 @@ class PetitionListApi(ListAPIView):
 
     def list(self, request: Request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        assert page is not None  # DEFAULT_PAGINATION_CLASS always paginates, as get_paginated_response requires
         context = {**self.get_serializer_context(), "case_ids": _case_ids([petition.pk for petition in page])}
         return self.get_paginated_response(self.get_serializer(page, many=True, context=context).data)
 
