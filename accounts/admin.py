@@ -18,7 +18,7 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["unit__kind", "is_active"]
     search_fields = ["username", "full_name"]
     list_select_related = ["unit"]
-    fieldsets = BaseUserAdmin.fieldsets + ((_("Xinfang"), {"fields": ["full_name", "unit", "roles"]}),)
+    fieldsets = (*(BaseUserAdmin.fieldsets or ()), (_("Xinfang"), {"fields": ["full_name", "unit", "roles"]}))
     add_fieldsets = BaseUserAdmin.add_fieldsets + ((_("Xinfang"), {"fields": ["full_name", "unit", "roles"]}),)
 
 

@@ -11,10 +11,12 @@ from rest_framework import exceptions
 from rest_framework.authtoken.models import Token
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors, services
+from accounts.http import AuthenticatedRequest
 from accounts.models import Notification
 from accounts.serializers import (
     MarkedSerializer,
@@ -51,7 +53,7 @@ class TokenApi(APIView):
         },
         auth=[],
     )
-    def post(self, request):
+    def post(self, request: Request):
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         username, password = serializer.validated_data["username"], serializer.validated_data["password"]
@@ -74,7 +76,7 @@ class TokenApi(APIView):
 
 class MeApi(APIView):
     @extend_schema(responses=MeSerializer)
-    def get(self, request):
+    def get(self, request: AuthenticatedRequest):
         return Response(MeSerializer(request.user).data)
 
     @extend_schema(
@@ -85,7 +87,7 @@ class MeApi(APIView):
         },
         description="Change your e-mail preference: whether each notification is also sent to your e-mail address.",
     )
-    def patch(self, request):
+    def patch(self, request: AuthenticatedRequest):
         serializer = MeUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = services.email_preference_set(user=request.user, enabled=serializer.validated_data["email_notifications"])
@@ -124,6 +126,7 @@ NOT_YOURS = {404: OpenApiResponse(description="No such notification of yours; no
     parameters=[NotificationFilterSerializer],
 )
 class NotificationListApi(ListAPIView):
+    request: AuthenticatedRequest
     serializer_class = NotificationSerializer
     filter_backends = []
 
@@ -137,7 +140,7 @@ class NotificationListApi(ListAPIView):
 
 class NotificationReadApi(APIView):
     @extend_schema(request=None, responses={200: NotificationSerializer, **NOT_YOURS}, description="Mark one of your notifications read.")
-    def post(self, request, pk: int):
+    def post(self, request: AuthenticatedRequest, pk: int):
         notification = selectors.notification_get(request.user, pk)
         services.notification_mark_read(user=request.user, notification=notification)
         return Response(NotificationSerializer(notification).data)
@@ -145,6 +148,6 @@ class NotificationReadApi(APIView):
 
 class NotificationReadAllApi(APIView):
     @extend_schema(request=None, responses=MarkedSerializer, description="Mark all your unread notifications read.")
-    def post(self, request):
+    def post(self, request: AuthenticatedRequest):
         marked = services.notifications_mark_all_read(user=request.user)
         return Response(MarkedSerializer({"marked": marked}).data)

@@ -9,6 +9,7 @@ TokenAuthentication.
 from django.contrib.auth.backends import ModelBackend
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
+from rest_framework.authtoken.models import Token
 
 from accounts.models import User
 
@@ -28,10 +29,9 @@ class TokenAuthentication(authentication.TokenAuthentication):
     """DRF's token authentication, reading the token's user with their unit."""
 
     def authenticate_credentials(self, key):
-        model = self.get_model()
         try:
-            token = model.objects.select_related("user__unit").get(key=key)
-        except model.DoesNotExist:
+            token = Token.objects.select_related("user__unit").get(key=key)
+        except Token.DoesNotExist:
             raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))

@@ -51,6 +51,8 @@ class User(AbstractUser):
     email_notifications = models.BooleanField(
         _("e-mail notifications"), default=True, help_text=_("Also send each notification to the user's e-mail address.")
     )
+    # Not a field: accounts.selectors.visible_unit_ids keeps its answer on the user object it was given.
+    _visible_unit_ids: set[int] | None
 
     class Meta:
         verbose_name = _("user")
@@ -64,7 +66,7 @@ class User(AbstractUser):
 
     @property
     def role_labels(self) -> list[str]:
-        return [Role(role).label for role in self.roles if role in Role.values]
+        return [str(Role(role).label) for role in self.roles if role in Role.values]
 
 
 # Notifications: every app's services write them in their own transaction (accounts is the bottom of

@@ -30,9 +30,8 @@ def visible_unit_ids(user: User) -> set[int] | None:
     """
     if not user.is_authenticated:
         return set()
-    cached = getattr(user, "_visible_unit_ids", False)
-    if cached is not False:
-        return cached
+    if hasattr(user, "_visible_unit_ids"):
+        return user._visible_unit_ids
     if user.has_role(*COUNTY_WIDE_ROLES) or user.is_superuser:
         result = None
     elif user.unit_id is None:
@@ -80,6 +79,8 @@ class Directory:
                     self._by_unit_role.setdefault((user.unit_id, role), []).append(user)
 
     def in_unit(self, unit_id: int | None, *roles: str) -> list[User]:
+        if unit_id is None:
+            return []
         return [user for role in roles for user in self._by_unit_role.get((unit_id, role), [])]
 
     def with_role(self, role: str) -> list[User]:

@@ -8,7 +8,7 @@ anyone else's answers 404 and nothing changes.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
 from accounts import selectors, services
 from accounts.forms import SHOW_UNREAD, EmailPreferenceForm, NotificationFilterForm
+from accounts.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from config.pagination import LargeTablePaginator
 
 PAGE_SIZE = 50
@@ -34,7 +35,7 @@ def safe_link(link: str) -> str | None:
 
 
 @login_required
-def notification_list(request: HttpRequest) -> HttpResponse:
+def notification_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = NotificationFilterForm(request.GET)
     unread = filters.unread()
     notifications = selectors.notification_list(request.user, unread=unread)
@@ -49,7 +50,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+def notification_open(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Mark the notification read and go to what it is about. A GET, so that it is a plain link (it
     opens in a new tab too); marking one's own notification read is safe to repeat."""
     notification = selectors.notification_get(request.user, pk)
@@ -59,7 +60,7 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
+def notification_read(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     notification = selectors.notification_get(request.user, pk)
     services.notification_mark_read(user=request.user, notification=notification)
     if request.htmx:
@@ -70,7 +71,7 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def notification_read_all(request: HttpRequest) -> HttpResponse:
+def notification_read_all(request: AuthenticatedHttpRequest) -> HttpResponse:
     marked = services.notifications_mark_all_read(user=request.user)
     messages.success(
         request, ngettext("%(count)d notification marked as read.", "%(count)d notifications marked as read.", marked) % {"count": marked}
@@ -80,7 +81,7 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def email_preference(request: HttpRequest) -> HttpResponse:
+def email_preference(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = EmailPreferenceForm(request.POST)
     form.is_valid()  # a checkbox cannot be invalid: ticked or not
     enabled = form.cleaned_data["email_notifications"]
@@ -93,7 +94,7 @@ def email_preference(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_GET
-def notification_bell(request: HttpRequest) -> HttpResponse:
+def notification_bell(request: HtmxHttpRequest) -> HttpResponse:
     """The navbar's bell alone, which polls this every 30 s. Signed out (the session ended while the
     page was open), htmx is told to stop polling and the bell goes away."""
     if not request.user.is_authenticated:

@@ -5,8 +5,7 @@ from cases.models import Case, CaseEvent
 
 class CaseEventInline(admin.TabularInline):
     model = CaseEvent
-    fields = ["at", "actor", "action", "from_status", "to_status", "note"]
-    readonly_fields = fields
+    fields = readonly_fields = ("at", "actor", "action", "from_status", "to_status", "note")
     extra = 0
     can_delete = False
 

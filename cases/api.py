@@ -14,12 +14,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.generics import ListAPIView
 from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.http import AuthenticatedRequest
 from accounts.models import User
 from cases import documents, permissions, selectors
-from cases.actions import Action
+from cases.actions import Action, Endpoint
 from cases.models import Case, CasePetition, Plan
 from cases.serializers import CaseDetailSerializer, CaseSerializer
 from deadlines.models import Deadline
@@ -33,7 +35,7 @@ REFUSALS = {
 }
 
 
-def _case_response(request, pk: int) -> Response:
+def _case_response(request: AuthenticatedRequest, pk: int) -> Response:
     case = selectors.case_get(user=request.user, pk=pk)
     context = {"request": request, "today": timezone.localdate(), "explanations": deadline_explanations(case.deadlines.all())}
     return Response(CaseDetailSerializer(case, context=context).data)
@@ -46,6 +48,7 @@ def _petition_numbers() -> QuerySet[CasePetition]:
 
 
 class CaseListApi(ListAPIView):
+    request: AuthenticatedRequest
     serializer_class = CaseSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = selectors.CaseFilter
@@ -66,7 +69,7 @@ class CaseListApi(ListAPIView):
             )
         )
 
-    def list(self, request, *args, **kwargs):
+    def list(self, request: Request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         serializer = self.get_serializer(page, many=True, context={**self.get_serializer_context(), "today": timezone.localdate()})
         return self.get_paginated_response(serializer.data)
@@ -83,13 +86,13 @@ class CaseListApi(ListAPIView):
             "member of. Events, and how each deadline is counted (`explanation`), are in the detail only."
         ),
     )
-    def get(self, request, *args, **kwargs):
+    def get(self, request: Request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
 
 class CaseDetailApi(APIView):
     @extend_schema(responses={200: CaseDetailSerializer, 404: REFUSALS[404]})
-    def get(self, request, pk: int):
+    def get(self, request: AuthenticatedRequest, pk: int):
         return _case_response(request, pk)
 
 
@@ -100,9 +103,10 @@ class CaseActionApi(APIView):
     (a supervision order). action_view() makes one subclass per entry, with its own schema."""
 
     action: Action
+    endpoint: Endpoint
 
-    def post(self, request, pk: int, **item_id: int):
-        action, endpoint = self.action, self.action.api
+    def post(self, request: AuthenticatedRequest, pk: int, **item_id: int):
+        action, endpoint = self.action, self.endpoint
         case = selectors.case_visible(user=request.user, pk=pk)
         subject = case if action.item is None else action.item.find(case, item_id[action.item.kwarg])
         permissions.require(action.guard(request.user, subject))
@@ -117,10 +121,10 @@ class CaseActionApi(APIView):
         return Response(endpoint.output(result, context={"today": timezone.localdate()}).data, status=endpoint.status)
 
 
-def action_view(action: Action) -> type[CaseActionApi]:
-    """The API view of one registry entry, documented with its own request body and responses."""
-    endpoint = action.api
-    view = type(f"{action.name.title().replace('_', '')}Api", (CaseActionApi,), {"action": action, "__module__": __name__})
+def action_view(action: Action, endpoint: Endpoint) -> type[CaseActionApi]:
+    """The API view of one registry entry (`endpoint` is its `api`), documented with its own request body and responses."""
+    attributes = {"action": action, "endpoint": endpoint, "__module__": __name__}
+    view = type(f"{action.name.title().replace('_', '')}Api", (CaseActionApi,), attributes)
     responses = {endpoint.status: endpoint.output, **REFUSALS, 409: OpenApiResponse(description=endpoint.conflict)}
     return extend_schema(request=endpoint.input, responses=responses, description=endpoint.description)(view)
 
@@ -152,7 +156,7 @@ class CaseDocumentApi(APIView):
         responses=PDF_RESPONSES,
         description="A document of the case as PDF: `acceptance`, `extension`, `reply`, `review`, `reexamination`, once the case has it.",
     )
-    def get(self, request, pk: int, kind: str):
+    def get(self, request: AuthenticatedRequest, pk: int, kind: str):
         case = selectors.case_visible(user=request.user, pk=pk)
         return documents.pdf_response(*documents.case_document_pdf(case=case, kind=kind))
 
@@ -165,6 +169,6 @@ class PetitionDocumentApi(APIView):
         responses=PDF_RESPONSES,
         description="The notice on a petition refused at intake as PDF: `not_accepted` (or diverted), `not_accepted_again`.",
     )
-    def get(self, request, pk: int, kind: str):
+    def get(self, request: AuthenticatedRequest, pk: int, kind: str):
         petition = petition_get(user=request.user, pk=pk)
         return documents.pdf_response(*documents.petition_document_pdf(petition=petition, kind=kind))

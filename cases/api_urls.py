@@ -8,7 +8,7 @@ urlpatterns = [
     path("cases/<int:pk>/", api.CaseDetailApi.as_view(), name="api-case-detail"),
     # POST /cases/{id}/<action>/: every action of cases.actions that programs may call.
     *(
-        path(f"cases/<int:pk>/{action.api.path}/", api.action_view(action).as_view(), name=action.api.url_name)
+        path(f"cases/<int:pk>/{action.api.path}/", api.action_view(action, action.api).as_view(), name=action.api.url_name)
         for action in ACTIONS.values()
         if action.api is not None
     ),

@@ -10,7 +10,7 @@ project's `templates/`).
 from dataclasses import dataclass, fields
 from datetime import date
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpResponse
@@ -434,7 +434,7 @@ def _county_bureau_name() -> str:
 def _decider_unit_name(appeal: case_models.Appeal) -> str:
     """The body that issued an opinion: the deciding user's unit, else the county bureau."""
     decider = appeal.decided_by
-    return decider.unit.name if decider is not None and decider.unit_id else _county_bureau_name()
+    return decider.unit.name if decider is not None and decider.unit else _county_bureau_name()
 
 
 def _decided_appeals(case: case_models.Case) -> dict[str, case_models.Appeal]:
@@ -443,14 +443,21 @@ def _decided_appeals(case: case_models.Case) -> dict[str, case_models.Appeal]:
     return {appeal.level: appeal for appeal in appeals}
 
 
-def _approved_extension(case: case_models.Case) -> case_models.Extension | None:
-    return case_models.Extension.objects.filter(case=case, status=case_models.ExtensionStatus.APPROVED).first()
+def _approved_extension(case: case_models.Case) -> case_models.Extension:
+    return case_models.Extension.objects.get(case=case, status=case_models.ExtensionStatus.APPROVED)
 
 
-def _issued_reply(case: case_models.Case) -> case_models.Reply | None:
+def _issued_reply(case: case_models.Case) -> case_models.Reply:
     """The reply once the lead official approved it (a draft is not a document yet)."""
     issued = [case_models.ReplyStatus.APPROVED, case_models.ReplyStatus.SERVED]
-    return case_models.Reply.objects.filter(case=case, status__in=issued).first()
+    return case_models.Reply.objects.get(case=case, status__in=issued)
+
+
+def _served_on(step: case_models.Reply | case_models.Appeal) -> date:
+    """When a reply or an opinion was served, which available_documents() has seen for the kinds it lists."""
+    if step.served_on is None:
+        raise ValueError(f"{step._meta.verbose_name} {step.pk} has not been served.")
+    return step.served_on
 
 
 def _one_to_one(case: case_models.Case, name: str):
@@ -477,8 +484,7 @@ def available_documents(case: case_models.Case) -> list[str]:
 
 def _first_petition(case: case_models.Case) -> Petition:
     """The petition that opened the case: its number, date and summary head every document."""
-    link = case.petition_links.select_related("petition").order_by("-is_first", "linked_at", "id").first()
-    return link.petition
+    return case.petition_links.select_related("petition").order_by("-is_first", "linked_at", "id")[0].petition
 
 
 def _acceptance_due_on(case: case_models.Case) -> date:
@@ -492,7 +498,7 @@ def _acceptance_due_on(case: case_models.Case) -> date:
 def _case_context(case: case_models.Case, kind: str) -> DocumentContext:
     first = _first_petition(case)
     petition_ids = list(case.petition_links.values_list("petition_id", flat=True))
-    common = {
+    common: dict[str, Any] = {
         "reg_no": first.reg_no,
         "petitioner_names": _petitioner_names(petition_ids),
         "matter": first.summary,
@@ -540,7 +546,7 @@ def _case_context(case: case_models.Case, kind: str) -> DocumentContext:
             **common,
             issuing_unit=_decider_unit_name(review),
             original_unit=accepting_unit,
-            original_on=reply.served_on,
+            original_on=_served_on(reply),
             requested_on=review.requested_on,
             facts="",
             opinion=review.outcome,
@@ -548,20 +554,20 @@ def _case_context(case: case_models.Case, kind: str) -> DocumentContext:
             legal_basis=review.legal_basis,
             # Re-examination goes to the body above the one that reviewed, outside this county's system.
             reexamination_body=HIGHER_BODY,
-            issued_on=review.served_on,
+            issued_on=_served_on(review),
         )
     reexamination = appeals[case_models.AppealLevel.REEXAMINATION]
     return ReexaminationOpinion(
         **common,
         issuing_unit=_decider_unit_name(reexamination),
         review_unit=_decider_unit_name(review),
-        review_on=review.served_on,
+        review_on=_served_on(review),
         requested_on=reexamination.requested_on,
         facts="",
         opinion=reexamination.outcome,
         opinion_detail=reexamination.content,
         legal_basis=reexamination.legal_basis,
-        issued_on=reexamination.served_on,
+        issued_on=_served_on(reexamination),
     )
 
 
@@ -596,7 +602,7 @@ def petition_documents(petition: Petition) -> list[str]:
 
 def _petition_context(petition: Petition, kind: str) -> DocumentContext:
     deciding_unit = Unit.objects.get(pk=petition.responsible_unit_id)
-    common = {
+    common: dict[str, Any] = {
         "issuing_unit": deciding_unit.name,
         "reg_no": petition.reg_no,
         "petitioner_names": _petitioner_names([petition.pk]),
@@ -607,7 +613,11 @@ def _petition_context(petition: Petition, kind: str) -> DocumentContext:
     if kind == "not_accepted":
         return NotAcceptedNotice(**common, reason=petition.decision_reason.strip().rstrip("。"), legal_basis="", proper_channel="")
     reexamination = _concluded_reexamination(petition)
-    return NotAcceptedAgainNotice(**common, reexamination_unit=_decider_unit_name(reexamination), reexamination_on=reexamination.served_on)
+    if reexamination is None:  # petition_documents() has found it
+        raise Http404("No such document for this petition.")
+    return NotAcceptedAgainNotice(
+        **common, reexamination_unit=_decider_unit_name(reexamination), reexamination_on=_served_on(reexamination)
+    )
 
 
 def petition_document_pdf(*, petition: Petition, kind: str) -> tuple[str, bytes]:

@@ -1,7 +1,10 @@
 """Page forms for case handling, one per action. They parse and shape input; the rules (who may,
 from which state, which dates and team members are acceptable) live in cases.services."""
 
+from typing import cast
+
 from django import forms
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, Unit, User
@@ -31,8 +34,8 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
-def _text(label, *, required: bool = True, rows: int = 3, placeholder: str = ""):
-    attrs = {"rows": rows}
+def _text(label, *, required: bool = True, rows: int = 3, placeholder: str | Promise = ""):
+    attrs: dict[str, int | str | Promise] = {"rows": rows}
     if placeholder:
         attrs["placeholder"] = placeholder
     return forms.CharField(label=label, required=required, widget=forms.Textarea(attrs=attrs))
@@ -55,11 +58,11 @@ class AssignForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["lead_official"].queryset = _leaders()
+        cast(forms.ModelChoiceField, self.fields["lead_official"]).queryset = _leaders()
         for name in ("lead_unit", "supporting_units", "stability_unit"):
-            self.fields[name].queryset = unit_list()
+            cast(forms.ModelChoiceField, self.fields[name]).queryset = unit_list()
         # Members record the work, which is a handler's (cases.permissions.can_work_on).
-        self.fields["members"].queryset = user_list(role=Role.HANDLER)
+        cast(forms.ModelChoiceField, self.fields["members"]).queryset = user_list(role=Role.HANDLER)
 
 
 class LeadChangeForm(BootstrapMixin, forms.Form):
@@ -68,7 +71,7 @@ class LeadChangeForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["lead_official"].queryset = _leaders()
+        cast(forms.ModelChoiceField, self.fields["lead_official"]).queryset = _leaders()
 
 
 class PlanForm(BootstrapMixin, forms.Form):
@@ -107,7 +110,7 @@ class LeaderMeetingForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["leader"].queryset = _leaders()
+        cast(forms.ModelChoiceField, self.fields["leader"]).queryset = _leaders()
 
 
 class ExtensionRequestForm(BootstrapMixin, forms.Form):
@@ -168,7 +171,8 @@ class SupervisionIssueForm(CaseForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._units = {str(unit.pk): unit for unit in team_units(self.case)}
-        self.fields["unit"].choices = [("", _("— choose —")), *((pk, unit.name) for pk, unit in self._units.items())]
+        choices = [("", _("— choose —")), *((pk, unit.name) for pk, unit in self._units.items())]
+        cast(forms.ChoiceField, self.fields["unit"]).choices = choices
 
     def clean_unit(self) -> Unit:
         return self._units[self.cleaned_data["unit"]]

@@ -173,9 +173,8 @@ class Case(models.Model):
     @property
     def team_unit_ids(self) -> set[int]:
         """The units whose handlers work on the case: accepting, lead, supporting and stability units."""
-        ids = {self.accepting_unit_id, self.lead_unit_id, self.stability_unit_id}
+        ids = {pk for pk in (self.accepting_unit_id, self.lead_unit_id, self.stability_unit_id) if pk is not None}
         ids.update(unit.pk for unit in self.supporting_units.all())
-        ids.discard(None)
         return ids
 
 

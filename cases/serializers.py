@@ -92,8 +92,10 @@ class DeadlineDetailSerializer(DeadlineSerializer):
 
 
 class EventSerializer(serializers.ModelSerializer):
-    actor = serializers.PrimaryKeyRelatedField(read_only=True, help_text=_("The user who acted (id)."))
-    actor_name = serializers.StringRelatedField(source="actor", help_text=_("Their full name."))
+    actor: serializers.PrimaryKeyRelatedField[User] = serializers.PrimaryKeyRelatedField(
+        read_only=True, help_text=_("The user who acted (id).")
+    )
+    actor_name: serializers.StringRelatedField[User] = serializers.StringRelatedField(source="actor", help_text=_("Their full name."))
 
     class Meta:
         model = CaseEvent
@@ -113,9 +115,13 @@ class HearingSerializer(serializers.ModelSerializer):
 
 
 class SupervisionOrderSerializer(serializers.ModelSerializer):
-    unit = serializers.PrimaryKeyRelatedField(read_only=True, help_text=_("The ordered unit (id), one of the case's team."))
-    issued_by = serializers.PrimaryKeyRelatedField(read_only=True, help_text=_("The supervisor who issued it (user id)."))
-    responded_by = serializers.PrimaryKeyRelatedField(
+    unit: serializers.PrimaryKeyRelatedField[Unit] = serializers.PrimaryKeyRelatedField(
+        read_only=True, help_text=_("The ordered unit (id), one of the case's team.")
+    )
+    issued_by: serializers.PrimaryKeyRelatedField[User] = serializers.PrimaryKeyRelatedField(
+        read_only=True, help_text=_("The supervisor who issued it (user id).")
+    )
+    responded_by: serializers.PrimaryKeyRelatedField[User] = serializers.PrimaryKeyRelatedField(
         read_only=True, allow_null=True, help_text=_("Who answered (user id); null while open.")
     )
     overdue = serializers.SerializerMethodField(help_text=_("Open past its respond-by date, or answered after it."))

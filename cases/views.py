@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Role, User
 from accounts.selectors import unit_list, user_list
 from cases import documents, forms, permissions, selectors
@@ -43,14 +44,14 @@ def _render_options_inline(form: django_forms.Form) -> None:
 def _action_form(action: Action, case: Case, data=None, item: Any = None) -> django_forms.Form:
     """Field ids carry the action's name (and the object's id): several forms on one page share field names."""
     prefix = action.name if item is None else f"{action.name}_{item.pk}"
-    extra = {"case": case} if issubclass(action.form, forms.CaseForm) else {}
+    extra: dict[str, Any] = {"case": case} if issubclass(action.form, forms.CaseForm) else {}
     form = action.form(data, auto_id=f"id_{prefix}_%s", **extra)
     _render_options_inline(form)
     return form
 
 
 @login_required
-def case_list(request: HttpRequest) -> HttpResponse:
+def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     cases = selectors.case_list(user=request.user, filters=request.GET, request=request)
     page = LargeTablePaginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
@@ -85,7 +86,7 @@ def _filter_form(request: HttpRequest):
 
 
 @login_required
-def approval_inbox(request: HttpRequest) -> HttpResponse:
+def approval_inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     """What awaits the lead official's decision, nearest handling deadline first; only leaders lead cases."""
     permissions.require(permissions.can_approve_any(request.user))
     cases = selectors.approval_inbox(user=request.user)
@@ -94,7 +95,7 @@ def approval_inbox(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = selectors.case_get(user=request.user, pk=pk)
     return _case_page(request, case)
 
@@ -126,7 +127,7 @@ def _deadline_rows(case: Case, today: date) -> list[DeadlineRow]:
                 due_on=deadline.due_on,
                 met_on=deadline.met_on,
                 status=status,
-                status_label=DeadlineStatus(status).label,
+                status_label=str(DeadlineStatus(status).label),
                 # Counted down only while someone still owes the step: not once met, nor for a lapsed window.
                 days_left=(deadline.due_on - today).days if status in RUNNING and deadline.met_on is None else None,
                 explanation=explanations[deadline.pk],
@@ -157,7 +158,7 @@ def _supervision_rows(user: User, case: Case, today: date, failed: Failed) -> li
             SupervisionRow(
                 order=order,
                 status=status,
-                status_label=DeadlineStatus(status).label,
+                status_label=str(DeadlineStatus(status).label),
                 days_left=(order.deadline.due_on - today).days if status in RUNNING and order.deadline.met_on is None else None,
                 actions=_offered_actions(user, case, failed, item=order),
             )
@@ -194,7 +195,7 @@ def _offered_actions(user: User, case: Case, failed: Failed, *, item: Any = None
     return offered
 
 
-def _case_page(request: HttpRequest, case: Case, *, status: int = 200, failed: Failed | None = None) -> HttpResponse:
+def _case_page(request: AuthenticatedHttpRequest, case: Case, *, status: int = 200, failed: Failed | None = None) -> HttpResponse:
     today = timezone.localdate()
     user = request.user
     failed = failed or {}
@@ -217,7 +218,7 @@ def _case_page(request: HttpRequest, case: Case, *, status: int = 200, failed: F
 
 @login_required
 @require_POST
-def case_action(request: HttpRequest, pk: int, action: str, **item_id: int) -> HttpResponse:
+def case_action(request: AuthenticatedHttpRequest, pk: int, action: str, **item_id: int) -> HttpResponse:
     """One action of the case workflow: the URL names it (and the id of the object of the case it acts
     on), cases.actions says which guard, form and service."""
     entry = ACTIONS[action]
@@ -235,26 +236,26 @@ def case_action(request: HttpRequest, pk: int, action: str, **item_id: int) -> H
         except TransitionNotAllowed as error:
             return _conflict(request, pk, error)
         else:
-            messages.success(request, entry.done)
+            messages.success(request, str(entry.done))
             return redirect("case-detail", pk=case.pk)
     return _case_page(request, case, status=400, failed={(action, None if target is None else target.pk): form})
 
 
-def _conflict(request: HttpRequest, pk: int, error: TransitionNotAllowed) -> HttpResponse:
+def _conflict(request: AuthenticatedHttpRequest, pk: int, error: TransitionNotAllowed) -> HttpResponse:
     """Someone else acted first, or the state no longer allows it: say so, change nothing, show the case as it is now."""
     messages.error(request, str(error))
     return _case_page(request, selectors.case_get(user=request.user, pk=pk), status=409)
 
 
 @login_required
-def case_document(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+def case_document(request: AuthenticatedHttpRequest, pk: int, kind: str) -> HttpResponse:
     """A document of the case as PDF, once its state has it (else 404, as outside the user's scope)."""
     case = selectors.case_visible(user=request.user, pk=pk)
     return documents.pdf_response(*documents.case_document_pdf(case=case, kind=kind))
 
 
 @login_required
-def petition_document(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+def petition_document(request: AuthenticatedHttpRequest, pk: int, kind: str) -> HttpResponse:
     """The notice on a petition refused at intake (not accepted, or not accepted again), as PDF."""
     petition = petition_get(user=request.user, pk=pk)
     return documents.pdf_response(*documents.petition_document_pdf(petition=petition, kind=kind))

@@ -42,7 +42,9 @@ def exception_handler(exc, context):
     elif isinstance(exc, exceptions.ValidationError):
         # A cross-field or bare error reads like any other non-field error: {"detail": "..."}.
         if isinstance(exc.detail, list):
-            exc.detail = {"detail": " ".join(str(message) for message in exc.detail)}
+            exc.detail = {"detail": exceptions.ErrorDetail(" ".join(str(message) for message in exc.detail))}
         elif isinstance(exc.detail, dict) and exc.detail.get(api_settings.NON_FIELD_ERRORS_KEY):
-            exc.detail["detail"] = " ".join(str(message) for message in exc.detail.pop(api_settings.NON_FIELD_ERRORS_KEY))
+            exc.detail["detail"] = exceptions.ErrorDetail(
+                " ".join(str(message) for message in exc.detail.pop(api_settings.NON_FIELD_ERRORS_KEY))
+            )
     return drf_exception_handler(exc, context)

@@ -53,7 +53,8 @@ class LargeTablePaginator(Paginator):
             keys = rows.reverse().values("pk")[self.count - top : self.count - bottom]
         else:
             keys = rows.values("pk")[bottom:top]
-        return self._get_page(rows.filter(InArray(F("pk"), keys)), number, self)
+        # _get_page is Django's documented hook for the Page class; the stub does not declare it.
+        return self._get_page(rows.filter(InArray(F("pk"), keys)), number, self)  # type: ignore[attr-defined]
 
 
 class StandardPagination(PageNumberPagination):

@@ -55,8 +55,16 @@ def register(model: type[Model], owner: ClockOwner) -> None:
     _owners[model._meta.label_lower] = owner
 
 
-def owner_of(subject_type_id: int) -> ClockOwner:
+def subject_model(subject_type_id: int) -> type[Model]:
+    """The model of a clock's subject (a content type whose model is gone has no owner either)."""
     model = ContentType.objects.get_for_id(subject_type_id).model_class()
-    if model is None or model._meta.label_lower not in _owners:
+    if model is None:
+        raise LookupError(f"No app owns the clocks of content type {subject_type_id}.")
+    return model
+
+
+def owner_of(subject_type_id: int) -> ClockOwner:
+    model = subject_model(subject_type_id)
+    if model._meta.label_lower not in _owners:
         raise LookupError(f"No app owns the clocks of content type {subject_type_id}.")
     return _owners[model._meta.label_lower]

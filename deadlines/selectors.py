@@ -25,7 +25,9 @@ def deadline_explanations(deadlines: Iterable[Deadline]) -> dict[int, tuple[str,
     them. A supervision order's date is the supervisor's, not counted, whatever policy an
     administrator may have saved for the kind."""
     deadlines = list(deadlines)
-    explanations = {deadline.pk: () if deadline.is_counted else (gettext("Set by the supervision order."),) for deadline in deadlines}
+    explanations: dict[int, tuple[str, ...]] = {
+        deadline.pk: () if deadline.is_counted else (gettext("Set by the supervision order."),) for deadline in deadlines
+    }
     policies = DeadlinePolicy.objects.in_bulk(field_name="kind")
     counted = [deadline for deadline in deadlines if deadline.is_counted and deadline.kind in policies]
     if not counted:

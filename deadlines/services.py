@@ -13,7 +13,6 @@ from datetime import date, timedelta
 
 from django.apps import apps
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.db.models import Case, Exists, Model, OuterRef, Value, When
 from django.utils import timezone
@@ -35,7 +34,7 @@ from deadlines.models import (
     ReminderLevel,
     ReminderSent,
 )
-from deadlines.owners import MovedDeadline, owner_of
+from deadlines.owners import MovedDeadline, owner_of, subject_model
 from deadlines.selectors import deadlines_of
 
 # One clock of a subject.
@@ -145,7 +144,7 @@ def deadlines_recount(*, actor: User, changed_from: date = date.min, kind: str |
     for type_id, subject_id in open_from.values_list("subject_type_id", "subject_id").distinct().order_by("subject_type_id", "subject_id"):
         subjects[type_id].append(subject_id)
     for type_id, ids in subjects.items():
-        model = ContentType.objects.get_for_id(type_id).model_class()
+        model = subject_model(type_id)
         list(model._default_manager.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
     candidates = open_from.filter(kind=kind) if kind is not None else open_from
     deadlines = list(candidates.select_for_update().order_by("pk"))
@@ -171,7 +170,7 @@ def deadlines_recount(*, actor: User, changed_from: date = date.min, kind: str |
     result = {}
     for type_id, items in moved_by_type.items():
         owner_of(type_id).deadlines_moved(items, actor)
-        label = ContentType.objects.get_for_id(type_id).model_class()._meta.label_lower
+        label = subject_model(type_id)._meta.label_lower
         result[label] = len({item.deadline.subject_id for item in items})
     return DeadlinesMoved(counts=result)
 
@@ -249,7 +248,7 @@ REMINDER_KINDS = {
 }
 
 
-def reminder_level(due_on: date, as_of: date) -> str:
+def reminder_level(due_on: date, as_of: date) -> ReminderLevel:
     if due_on < as_of:
         return ReminderLevel.OVERDUE
     if due_on == as_of:

@@ -15,9 +15,11 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.http import AuthenticatedRequest
 from petitions import permissions, selectors, services
 from petitions.models import Petition, PetitionPetitioner
 from petitions.serializers import (
@@ -78,7 +80,7 @@ class CategoryListApi(ListAPIView):
     filter_backends = []
 
     @extend_schema(description="The two-level category tree, by code. Paginated like every list.")
-    def get(self, request, *args, **kwargs):
+    def get(self, request: Request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
@@ -86,6 +88,7 @@ class CategoryListApi(ListAPIView):
 
 
 class PetitionListApi(ListAPIView):
+    request: AuthenticatedRequest
     serializer_class = PetitionSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = selectors.PetitionFilter
@@ -96,15 +99,16 @@ class PetitionListApi(ListAPIView):
         # The filters come from the query string through filterset_class (400 when invalid).
         return selectors.petition_list(user=self.request.user).prefetch_related(*_petitioners_and_attachments())
 
-    def list(self, request, *args, **kwargs):
+    def list(self, request: Request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        assert page is not None  # DEFAULT_PAGINATION_CLASS always paginates, as get_paginated_response requires
         context = {**self.get_serializer_context(), "case_ids": _case_ids([petition.pk for petition in page])}
         return self.get_paginated_response(self.get_serializer(page, many=True, context=context).data)
 
     @extend_schema(
         description="Petitions you may see, newest first. `search` matches a registration number, a petitioner's name or the summary.",
     )
-    def get(self, request, *args, **kwargs):
+    def get(self, request: Request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     @extend_schema(
@@ -112,7 +116,7 @@ class PetitionListApi(ListAPIView):
         responses={201: PetitionSerializer, 400: REFUSALS[400], 403: REFUSALS[403]},
         description="Register a petition. Attachments are added afterwards with `POST /petitions/{id}/attachments/`.",
     )
-    def post(self, request):
+    def post(self, request: AuthenticatedRequest):
         permissions.require(permissions.can_register(request.user))
         serializer = PetitionRegisterSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
@@ -122,14 +126,14 @@ class PetitionListApi(ListAPIView):
 
 class PetitionDetailApi(APIView):
     @extend_schema(responses={200: PetitionSerializer, 404: REFUSALS[404]})
-    def get(self, request, pk: int):
+    def get(self, request: AuthenticatedRequest, pk: int):
         petition = selectors.petition_get(user=request.user, pk=pk)
         return _petition_response(petition, case_id=_case_id(petition))
 
 
 class PetitionRouteApi(APIView):
     @extend_schema(request=RouteSerializer, responses={200: PetitionSerializer, **REFUSALS, **CONFLICT})
-    def post(self, request, pk: int):
+    def post(self, request: AuthenticatedRequest, pk: int):
         petition = selectors.petition_get(user=request.user, pk=pk)
         permissions.require(permissions.can_route(request.user, petition))
         serializer = RouteSerializer(data=request.data)
@@ -142,7 +146,7 @@ class PetitionDecideApi(APIView):
     DECIDE = {"not_accept": services.petition_not_accept, "divert": services.petition_divert}
 
     @extend_schema(request=DecideSerializer, responses={200: PetitionSerializer, **REFUSALS, **CONFLICT})
-    def post(self, request, pk: int):
+    def post(self, request: AuthenticatedRequest, pk: int):
         petition = selectors.petition_get(user=request.user, pk=pk)
         permissions.require(permissions.can_decide(request.user, petition))
         serializer = DecideSerializer(data=request.data)
@@ -165,7 +169,7 @@ class PetitionFileApi(APIView):
         responses={200: PetitionSerializer, **REFUSALS, **CONFLICT},
         description="Close a suggestion or enquiry at intake.",
     )
-    def post(self, request, pk: int):
+    def post(self, request: AuthenticatedRequest, pk: int):
         petition = selectors.petition_get(user=request.user, pk=pk)
         permissions.require(permissions.can_decide(request.user, petition))
         serializer = ReasonSerializer(data=request.data)
@@ -178,7 +182,7 @@ class AttachmentCreateApi(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(request={"multipart/form-data": AttachmentUploadSerializer}, responses={201: AttachmentSerializer, **REFUSALS})
-    def post(self, request, pk: int):
+    def post(self, request: AuthenticatedRequest, pk: int):
         petition = selectors.petition_get(user=request.user, pk=pk)
         permissions.require(permissions.can_attach(request.user, petition))
         serializer = AttachmentUploadSerializer(data=request.data)
@@ -189,7 +193,7 @@ class AttachmentCreateApi(APIView):
 
 class AttachmentDownloadApi(APIView):
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: REFUSALS[404]})
-    def get(self, request, pk: int, attachment_pk: int):
+    def get(self, request: AuthenticatedRequest, pk: int, attachment_pk: int):
         petition = selectors.petition_get(user=request.user, pk=pk)
         attachment = get_object_or_404(petition.attachments, pk=attachment_pk)
         return FileResponse(
@@ -203,7 +207,7 @@ class PetitionerRevealApi(APIView):
         responses={200: RevealSerializer, 403: REFUSALS[403], 404: OpenApiResponse(description="No such petitioner in your scope.")},
         description="The full ID number and phone of a petitioner on a petition you may see. Every call is logged.",
     )
-    def post(self, request, pk: int):
+    def post(self, request: AuthenticatedRequest, pk: int):
         petitioner = selectors.petitioner_visible_to(request.user, pk)
         permissions.require(permissions.can_reveal(request.user))
         serializer = RevealRequestSerializer(data=request.data)

@@ -1,5 +1,7 @@
 """Page forms for intake. They parse and shape input; the rules live in petitions.services."""
 
+from typing import cast
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import BaseFormSet, formset_factory
@@ -49,6 +51,8 @@ class MultipleFileField(forms.FileField):
 
 class BootstrapMixin:
     """Bootstrap classes on every widget, so templates can render fields plainly."""
+
+    fields: dict[str, forms.Field]  # the form's, which this mixin comes before
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -116,8 +120,8 @@ class PetitionForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = category_list()
-        self.fields["locality"].queryset = township_list()
+        cast(forms.ModelChoiceField, self.fields["category"]).queryset = category_list()
+        cast(forms.ModelChoiceField, self.fields["locality"]).queryset = township_list()
         if not self.is_bound:
             self.initial.setdefault("received_at", timezone.localtime().replace(second=0, microsecond=0))
             if user is not None and user.unit is not None and user.unit.kind == UnitKind.TOWNSHIP:
@@ -141,11 +145,12 @@ class PetitionerForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args, townships=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["township"].queryset = townships if townships is not None else township_list()
+        cast(forms.ModelChoiceField, self.fields["township"]).queryset = townships if townships is not None else township_list()
         self.person: services.PetitionerInput | None = None
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if self.errors:
             return cleaned
         try:
@@ -173,19 +178,22 @@ class BasePetitionerFormSet(BaseFormSet):
         return [form.person for form in self.forms if form.person is not None]
 
     def add_non_form_errors(self, messages: list[str]) -> None:
-        self.non_form_errors()  # makes sure the error list exists
-        self._non_form_errors.extend(messages)
+        self.non_form_errors().extend(messages)  # the formset's own list, made by the first call
 
 
-PetitionerFormSet = formset_factory(
-    PetitionerForm,
-    formset=BasePetitionerFormSet,
-    extra=0,
-    min_num=1,
-    validate_min=True,
-    max_num=MAX_PETITIONER_ROWS,
-    validate_max=True,
-    absolute_max=MAX_PETITIONER_ROWS,
+# The stub's formset_factory answers BaseFormSet, not the subclass passed as `formset`.
+PetitionerFormSet = cast(
+    type[BasePetitionerFormSet],
+    formset_factory(
+        PetitionerForm,
+        formset=BasePetitionerFormSet,
+        extra=0,
+        min_num=1,
+        validate_min=True,
+        max_num=MAX_PETITIONER_ROWS,
+        validate_max=True,
+        absolute_max=MAX_PETITIONER_ROWS,
+    ),
 )
 
 
@@ -195,7 +203,7 @@ class RouteForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = unit_list()
+        cast(forms.ModelChoiceField, self.fields["unit"]).queryset = unit_list()
 
 
 class DecisionForm(BootstrapMixin, forms.Form):
@@ -214,4 +222,5 @@ class DecisionForm(BootstrapMixin, forms.Form):
 
 
 class AttachmentForm(BootstrapMixin, forms.Form):
-    files = MultipleFileField(label=_("Add attachments"))
+    # The form's metaclass moves declared fields into base_fields, so this does not replace BaseForm.files.
+    files = MultipleFileField(label=_("Add attachments"))  # type: ignore[assignment]

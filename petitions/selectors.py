@@ -16,7 +16,7 @@ from deadlines.calendar import DueDate, due_date
 from deadlines.models import DeadlineKind
 from deadlines.selectors import deadlines_of
 from petitions.identity import lookup_hash
-from petitions.models import Attachment, Category, Channel, Petition, Petitioner, Status
+from petitions.models import Attachment, Category, Channel, Petition, Petitioner, PetitionPetitioner, Status
 
 # Petitions still waiting for the decision, whose decision deadline runs.
 OPEN_STATUSES = (Status.REGISTERED, Status.ROUTED)
@@ -63,7 +63,7 @@ class PetitionFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        named = Petition.petitioners.through.objects.filter(petitioner__name=value).values("petition")
+        named = PetitionPetitioner.objects.filter(petitioner__name=value).values("petition")
         return queryset.filter(Q(reg_no=value.upper()) | Q(summary__icontains=value) | Q(pk__in=named))
 
 

@@ -124,7 +124,9 @@ class PetitionerListSerializer(serializers.ListSerializer):
             if isinstance(detail, dict) and api_settings.NON_FIELD_ERRORS_KEY in detail:
                 raise serializers.ValidationError(detail[api_settings.NON_FIELD_ERRORS_KEY]) from None
             if isinstance(detail, dict):
-                raise serializers.ValidationError([detail.get(index, {}) for index in range(len(data))]) from None
+                # A ListSerializer's errors are keyed by row index (int); the stub says str keys.
+                rows = [detail.get(index, {}) for index in range(len(data))]  # type: ignore[call-overload]
+                raise serializers.ValidationError(rows) from None
             raise
 
 

@@ -102,14 +102,15 @@ def petitioner_input_clean(
 
 def attachment_check(upload: UploadedFile) -> str:
     """The content type of an acceptable upload, judged by its bytes; else ValidationError."""
-    if upload.size > settings.ATTACHMENT_MAX_BYTES:
+    name, size = upload.name or "", upload.size or 0  # a received upload has both; the stub allows None
+    if size > settings.ATTACHMENT_MAX_BYTES:
         raise ValidationError(
             _("%(name)s is larger than %(limit)d MB.") % {"name": upload.name, "limit": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)}
         )
     upload.seek(0)
     kind = filetype.guess(upload.read(8192))
     upload.seek(0)
-    extension = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if kind is None or kind.mime not in ALLOWED_ATTACHMENT_TYPES:
         raise ValidationError(_("%(name)s is not a scan or photo (PDF, JPEG, PNG, TIFF, GIF or WebP).") % {"name": upload.name})
     if extension not in ALLOWED_ATTACHMENT_TYPES[kind.mime]:
@@ -306,9 +307,9 @@ def _attachment_save(petition: Petition, actor: User, upload: UploadedFile) -> A
     return Attachment.objects.create(
         petition=petition,
         file=upload,
-        original_name=upload.name[:200],
+        original_name=(upload.name or "")[:200],
         content_type=attachment_check(upload),
-        size=upload.size,
+        size=upload.size or 0,
         uploaded_by=actor,
     )
 
@@ -355,7 +356,7 @@ def petition_route(*, actor: User, petition: Petition, unit: Unit, mode: str) ->
         # The new unit's clock starts today, and reminds it afresh.
         locked.decision_due = deadline_open(subject=locked, kind=DeadlineKind.DECISION, start=timezone.localdate()).due_on
         locked.save(update_fields=["status", "unit", "route_mode", "decision_due"])
-        _event(locked, actor, Action.ROUTE, from_status=from_status, unit=unit, note=RouteMode(mode).label)
+        _event(locked, actor, Action.ROUTE, from_status=from_status, unit=unit, note=str(RouteMode(mode).label))
         with site_language():
             message = _("Petition %(reg_no)s was routed to %(unit)s; decide whether to accept it by %(due)s.") % {
                 "reg_no": locked.reg_no,

@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Role
 from accounts.selectors import unit_list
 from config.pagination import LargeTablePaginator
@@ -45,7 +46,7 @@ PETITIONER_PREFIX = "petitioners"
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     # Late import: the cases on the start page are the cases app's; cases depends on petitions,
     # never the reverse (DESIGN §3).
     from cases import permissions as case_permissions
@@ -67,7 +68,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def petition_register(request: HttpRequest) -> HttpResponse:
+def petition_register(request: AuthenticatedHttpRequest) -> HttpResponse:
     """One form for every channel; likely repeats are shown for the clerk to decide before saving."""
     user = request.user
     permissions.require(permissions.can_register(user))
@@ -140,7 +141,7 @@ def _register_context(form: PetitionForm, formset, candidates: list[Petition], *
 @login_required
 @require_POST
 @never_cache
-def petitioner_lookup(request: HttpRequest) -> HttpResponse:
+def petitioner_lookup(request: AuthenticatedHttpRequest) -> HttpResponse:
     """htmx partial for one petitioner row: is the ID number valid, who is it, what did they bring before."""
     permissions.require(permissions.can_register(request.user))
     prefix = request.POST.get("prefix", "")
@@ -167,7 +168,7 @@ def petitioner_lookup(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def petition_list(request: HttpRequest) -> HttpResponse:
+def petition_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     petitions = selectors.petition_list(user=request.user, filters=request.GET)
     page = LargeTablePaginator(petitions, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"page": page, "filter_form": _filter_form(request), "filters_invalid": petitions.query.is_empty()}
@@ -195,12 +196,12 @@ def _filter_form(request: HttpRequest):
 
 
 @login_required
-def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def petition_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     petition = selectors.petition_get(user=request.user, pk=pk)
     return _detail(request, petition)
 
 
-def _detail(request: HttpRequest, petition: Petition, *, status: int = 200, **forms) -> HttpResponse:
+def _detail(request: AuthenticatedHttpRequest, petition: Petition, *, status: int = 200, **forms) -> HttpResponse:
     user = request.user
     may_route = permissions.can_route(user, petition) and petition.can(Action.ROUTE)
     may_decide = permissions.can_decide(user, petition) and petition.can(Action.NOT_ACCEPT)
@@ -224,21 +225,19 @@ def _detail(request: HttpRequest, petition: Petition, *, status: int = 200, **fo
 
 @login_required
 @require_POST
-def petition_route(request: HttpRequest, pk: int) -> HttpResponse:
+def petition_route(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     petition = selectors.petition_get(user=request.user, pk=pk)
     permissions.require(permissions.can_route(request.user, petition))
     form = RouteForm(request.POST)
     if form.is_valid():
         try:
-            routed = services.petition_route(
-                actor=request.user, petition=petition, unit=form.cleaned_data["unit"], mode=form.cleaned_data["mode"]
-            )
+            services.petition_route(actor=request.user, petition=petition, unit=form.cleaned_data["unit"], mode=form.cleaned_data["mode"])
         except ValidationError as error:
             apply_service_errors(form, error)
         except TransitionNotAllowed as error:
             return _conflict(request, petition, error)
         else:
-            messages.success(request, _("Routed to %(unit)s.") % {"unit": routed.unit.name})
+            messages.success(request, _("Routed to %(unit)s.") % {"unit": form.cleaned_data["unit"].name})
             return redirect("petition-detail", pk=petition.pk)
     return _detail(request, petition, route_form=form, status=400)
 
@@ -252,7 +251,7 @@ DECISION_SERVICES = {
 
 @login_required
 @require_POST
-def petition_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def petition_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Accept (opens or joins a case), or close at intake: not accepted, diverted or filed, with the reason for the notice."""
     petition = selectors.petition_get(user=request.user, pk=pk)
     permissions.require(permissions.can_decide(request.user, petition))
@@ -278,7 +277,7 @@ def petition_decide(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, petition, decision_form=form, status=400)
 
 
-def _conflict(request: HttpRequest, petition: Petition, error: TransitionNotAllowed) -> HttpResponse:
+def _conflict(request: AuthenticatedHttpRequest, petition: Petition, error: TransitionNotAllowed) -> HttpResponse:
     """Someone else acted first, or the state no longer allows it: say so, change nothing."""
     messages.error(request, str(error))
     petition.refresh_from_db()
@@ -287,7 +286,7 @@ def _conflict(request: HttpRequest, petition: Petition, error: TransitionNotAllo
 
 @login_required
 @require_POST
-def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
+def attachment_upload(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     petition = selectors.petition_get(user=request.user, pk=pk)
     permissions.require(permissions.can_attach(request.user, petition))
     form = AttachmentForm(request.POST, request.FILES)
@@ -311,7 +310,7 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+def attachment_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     attachment = selectors.attachment_get(user=request.user, pk=pk)
     response = FileResponse(
         attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
@@ -323,7 +322,7 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
 @login_required
 @require_POST
 @never_cache
-def petitioner_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+def petitioner_reveal(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The full ID number and phone, in the response body only; the service logs the reveal."""
     petitioner = selectors.petitioner_visible_to(request.user, pk)
     values = services.petitioner_reveal(actor=request.user, petitioner=petitioner)

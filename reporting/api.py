@@ -1,6 +1,9 @@
 """Statistics over HTTP (API.md, Reports): the same forms check the input as on the page (their
 errors answer 400 with field errors), the same selectors give the figures."""
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -8,9 +11,12 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.http import AuthenticatedRequest
+from accounts.models import Unit
 from reporting import permissions, selectors, services
 from reporting.forms import ExportForm, MonthForm, PeriodForm, ReopenForm
 from reporting.models import ReportRun
@@ -41,7 +47,15 @@ def _valid(form) -> dict:
     return form.cleaned_data
 
 
-def _require_viewer(request) -> None:
+def _fields(request: Request) -> Mapping[str, Any]:
+    """The body's fields for a form; a JSON body that is not an object answers 400 as a serializer would."""
+    if not isinstance(request.data, Mapping):
+        message = serializers.Serializer.default_error_messages["invalid"].format(datatype=type(request.data).__name__)
+        raise ValidationError({"detail": message})
+    return request.data
+
+
+def _require_viewer(request: AuthenticatedRequest) -> None:
     permissions.require(permissions.can_view_reports(request.user))
 
 
@@ -55,7 +69,7 @@ class MonthlyReportApi(APIView):
             "0..1 and null where nothing was due; `rate_counts` gives each numerator and denominator."
         ),
     )
-    def get(self, request):
+    def get(self, request: AuthenticatedRequest):
         _require_viewer(request)
         data = _valid(PeriodForm(request.query_params))
         unit = selectors.report_unit_get(request.user, data["unit"])
@@ -107,9 +121,9 @@ class MonthCloseApi(APIView):
         responses={200: CLOSING_SHAPE, **REFUSALS, **CONFLICT},
         description="Close a month that is over: its figures (the county's and every unit's) are frozen. Supervisors.",
     )
-    def post(self, request):
+    def post(self, request: AuthenticatedRequest):
         permissions.require(permissions.can_close_month(request.user))
-        data = _valid(MonthForm(request.data))
+        data = _valid(MonthForm(_fields(request)))
         closing = services.month_close(actor=request.user, year=data["year"], month=data["month"])
         return Response(_closing_data(closing))
 
@@ -122,16 +136,16 @@ class MonthReopenApi(APIView):
         responses={200: CLOSING_SHAPE, **REFUSALS, **CONFLICT},
         description="Reopen a closed month, with a reason that is kept with the month's history. Supervisors.",
     )
-    def post(self, request):
+    def post(self, request: AuthenticatedRequest):
         permissions.require(permissions.can_close_month(request.user))
-        data = _valid(ReopenForm(request.data))
+        data = _valid(ReopenForm(_fields(request)))
         closing = services.month_reopen(actor=request.user, year=data["year"], month=data["month"], reason=data["reason"])
         return Response(_closing_data(closing))
 
 
 class ReportRunSerializer(serializers.ModelSerializer):
     file_url = serializers.SerializerMethodField()
-    unit = serializers.PrimaryKeyRelatedField(read_only=True)
+    unit: serializers.PrimaryKeyRelatedField[Unit] = serializers.PrimaryKeyRelatedField(read_only=True)
 
     class Meta:
         model = ReportRun
@@ -156,6 +170,7 @@ class ReportRunSerializer(serializers.ModelSerializer):
 
 
 class ReportRunListApi(ListAPIView):
+    request: AuthenticatedRequest
     serializer_class = ReportRunSerializer
 
     def get_queryset(self):
@@ -179,9 +194,9 @@ class ReportRunListApi(ListAPIView):
         responses={202: ReportRunSerializer, **REFUSALS},
         description="Ask for the report as a file; a worker builds it. Poll `GET /reports/runs/{id}/` for `status` and `progress`.",
     )
-    def post(self, request):
+    def post(self, request: AuthenticatedRequest):
         _require_viewer(request)
-        data = _valid(ExportForm(request.data))
+        data = _valid(ExportForm(_fields(request)))
         unit = selectors.report_unit_get(request.user, data["unit"])
         run = services.report_run_request(actor=request.user, period=data["period"], unit=unit, format=data["format"])
         run.refresh_from_db()
@@ -190,6 +205,6 @@ class ReportRunListApi(ListAPIView):
 
 class ReportRunDetailApi(APIView):
     @extend_schema(responses={200: ReportRunSerializer, 404: REFUSALS[404]})
-    def get(self, request, pk: int):
+    def get(self, request: AuthenticatedRequest, pk: int):
         run = selectors.report_run_get(request.user, pk)
         return Response(ReportRunSerializer(run, context={"request": request}).data)

@@ -10,6 +10,7 @@ import io
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -38,7 +39,7 @@ CASE_ROWS_IN_PDF = 50
 # The tables that list cases, one row each, and can run over many pages.
 CASE_LISTS = ("overdue", "supervised")
 
-CONTENT_TYPES = {
+CONTENT_TYPES: dict[str, str] = {
     ReportFormat.PDF: "application/pdf",
     ReportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ReportFormat.CSV: "text/csv; charset=utf-8",
@@ -114,7 +115,11 @@ def export_filename(figures: dict, format: str) -> str:
 
 
 def export_file(*, report: Report, format: str) -> ExportedFile:
-    builders = {ReportFormat.PDF: report_pdf, ReportFormat.XLSX: report_xlsx, ReportFormat.CSV: report_csv}
+    builders: dict[str, Callable[[Report], bytes]] = {
+        ReportFormat.PDF: report_pdf,
+        ReportFormat.XLSX: report_xlsx,
+        ReportFormat.CSV: report_csv,
+    }
     if format not in builders:
         raise ValueError(f"Unknown report format {format!r}: choose pdf, xlsx or csv.")
     return ExportedFile(export_filename(report.figures, format), CONTENT_TYPES[format], builders[format](report))
@@ -234,7 +239,7 @@ def _sheet_name(title: str, taken: set[str]) -> str:
 
 
 def _column_widths(table: Table) -> list[float]:
-    widths = []
+    widths: list[float] = []
     for index, column in enumerate(table.columns):
         texts = [column.label, *(figure_text(row[index], column.kind) for row in table.rows)]
         widths.append(min(max(max(_display_width(text) for text in texts) + 2, 8), 60))

@@ -27,7 +27,8 @@ class PeriodForm(forms.Form):
         self.today = today or timezone.localdate()
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.errors:
             return data
         year, month, date_from, date_to = data.get("year"), data.get("month"), data.get("date_from"), data.get("date_to")

@@ -13,6 +13,7 @@ are its own row of the county's table by unit plus the rows of the units below i
 from dataclasses import dataclass
 from datetime import date, timedelta
 from operator import itemgetter
+from typing import TypedDict
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
@@ -110,7 +111,16 @@ def volume_totals(period: Period, unit_ids: set[int] | None) -> dict[str, int]:
     return {key: totals[key] for key in TOTAL_KEYS}
 
 
-def volume_groups(petitions: QuerySet[Petition]) -> list[dict]:
+class VolumeGroup(TypedDict):
+    channel: str
+    purpose: str
+    locality_id: int
+    responsible_id: int
+    items: int
+    people: int
+
+
+def volume_groups(petitions: QuerySet[Petition]) -> list[VolumeGroup]:
     """The petitions counted once, grouped by the keys of four breakdowns (channel, purpose, locality,
     responsible unit): items and people per combination. Those breakdowns add these rows up instead of
     each reading the period's petitions again. The keys go together (a township's petitions go to a
@@ -120,7 +130,7 @@ def volume_groups(petitions: QuerySet[Petition]) -> list[dict]:
     return list(grouped.annotate(items=Count("pk"), people=Sum("headcount")).order_by())
 
 
-def _counts_by(groups: list[dict], key) -> dict:
+def _counts_by(groups: list[VolumeGroup], key) -> dict:
     counts: dict = {}
     for row in groups:
         group_key = key(row)
@@ -129,7 +139,7 @@ def _counts_by(groups: list[dict], key) -> dict:
     return counts
 
 
-def by_channel(groups: list[dict]) -> list[dict]:
+def by_channel(groups: list[VolumeGroup]) -> list[dict]:
     counts = _counts_by(groups, itemgetter("channel"))
     return [
         {"channel": channel, "items": counts.get(channel, (0, 0))[0], "people": counts.get(channel, (0, 0))[1]}
@@ -137,7 +147,7 @@ def by_channel(groups: list[dict]) -> list[dict]:
     ]
 
 
-def by_purpose(groups: list[dict]) -> list[dict]:
+def by_purpose(groups: list[VolumeGroup]) -> list[dict]:
     counts = _counts_by(groups, itemgetter("purpose"))
     return [{"purpose": purpose, "items": counts.get(purpose, (0, 0))[0]} for purpose in Purpose.values]
 
@@ -150,13 +160,13 @@ def by_category(petitions: QuerySet[Petition]) -> list[dict]:
     return [{"id": pk, "code": code, "name": name, "items": counts.get(pk, 0)} for pk, code, name in top_level]
 
 
-def by_locality(groups: list[dict]) -> list[dict]:
+def by_locality(groups: list[VolumeGroup]) -> list[dict]:
     counts = _counts_by(groups, itemgetter("locality_id"))
     townships = Unit.objects.filter(kind=UnitKind.TOWNSHIP).order_by("code").values_list("pk", "code", "name")
     return [{"id": pk, "code": code, "name": name, "items": counts.get(pk, (0, 0))[0]} for pk, code, name in townships]
 
 
-def by_unit(groups: list[dict], unit_ids: set[int] | None) -> list[dict]:
+def by_unit(groups: list[VolumeGroup], unit_ids: set[int] | None) -> list[dict]:
     """By the unit responsible (routed to, else registering): every unit in scope, those with
     nothing included, so that the table reads the same every month."""
     counts = _counts_by(groups, itemgetter("responsible_id"))
@@ -190,7 +200,7 @@ def rate_counts(period: Period, unit_ids: set[int] | None, as_of: date) -> dict[
     decisions = Petition.objects.filter(decision_due__gte=period.start, decision_due__lte=period.end)
     if unit_ids is not None:
         decisions = decisions.filter(_responsible_in(unit_ids))
-    decisions = decisions.filter(Q(decided_at__isnull=False) | Q(decision_due__lt=as_of)).aggregate(
+    decided = decisions.filter(Q(decided_at__isnull=False) | Q(decision_due__lt=as_of)).aggregate(
         due=Count("pk"), met=Count("pk", filter=Q(decided_at__date__lte=F("decision_due")))
     )
     replies = (
@@ -209,7 +219,7 @@ def rate_counts(period: Period, unit_ids: set[int] | None, as_of: date) -> dict[
         )
     )
     return {
-        "timely_acceptance": {"numerator": decisions["met"], "denominator": decisions["due"]},
+        "timely_acceptance": {"numerator": decided["met"], "denominator": decided["due"]},
         "on_time_completion": {"numerator": replies["met"], "denominator": replies["due"]},
         "participation": {"numerator": served["evaluated"], "denominator": served["served"]},
         "satisfaction": {"numerator": served["satisfied"], "denominator": served["evaluated"]},
@@ -265,7 +275,7 @@ def supervised_cases(period: Period, unit_ids: set[int] | None) -> list[dict]:
     orders = SupervisionOrder.objects.filter(issued_at__lt=end).filter(Q(responded_at__isnull=True) | Q(responded_at__gte=start))
     if unit_ids is not None:
         orders = orders.filter(unit_id__in=unit_ids)
-    orders = (
+    rows = (
         orders.annotate(reg_no=F("case__first_petition__reg_no"))
         .order_by("issued_at", "pk")
         .values("pk", "case_id", "reg_no", "unit__name", "issued_at", "due_on", "status", "responded_at")
@@ -282,7 +292,7 @@ def supervised_cases(period: Period, unit_ids: set[int] | None) -> list[dict]:
             "status": row["status"],
             "answered_on": row["responded_at"].astimezone(zone).date().isoformat() if row["responded_at"] else None,
         }
-        for row in orders
+        for row in rows
     ]
 
 

@@ -100,7 +100,7 @@ def _share(items: int, total: int) -> float | None:
 
 
 def _row_name(section: str, row: dict) -> str:
-    return Purpose(row["purpose"]).label if section == "by_purpose" else row["name"]
+    return str(Purpose(row["purpose"]).label) if section == "by_purpose" else row["name"]
 
 
 def report_tables(figures: dict) -> list[Table]:

@@ -7,6 +7,7 @@ or, for the buttons that post, as a message on the page they return to, and noth
 """
 
 from dataclasses import dataclass, field
+from datetime import date
 from urllib.parse import urlencode
 
 from django import forms as django_forms
@@ -27,6 +28,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
+from accounts.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from accounts.models import Unit, User
 from accounts.selectors import visible_unit_ids
 from petitions.models import Channel, Purpose, TransitionNotAllowed
@@ -83,10 +85,10 @@ class TableView:
 def _page_links(page: Page, parameter: str, anchor: str, query: QueryDict) -> dict[str, str]:
     def link(number: int) -> str:
         values = query.copy()
-        values[parameter] = number
+        values[parameter] = str(number)
         return f"?{values.urlencode()}#{anchor}"
 
-    links = {}
+    links: dict[str, str] = {}
     if page.has_previous():
         links.update(first=link(1), previous=link(page.previous_page_number()))
     if page.has_next():
@@ -123,7 +125,7 @@ def _difference_rows(report: Report, tables: list[Table], units: list[Unit]) -> 
     def named(section: str, now: dict) -> dict:
         return {**now, **{row["id"]: row["name"] for row in report.figures[section]}}
 
-    labels = {
+    labels: dict[str, dict] = {
         "totals": total_labels(),
         "by_channel": {channel: Channel(channel).label for channel in Channel.values},
         "by_purpose": {purpose: Purpose(purpose).label for purpose in Purpose.values},
@@ -184,7 +186,7 @@ def _filter_form(form: PeriodForm, units: list[Unit], user: User) -> PeriodForm:
 
 def _period_initial(period: Period, unit: Unit | None) -> dict:
     if period.is_month:
-        values = {"year": period.start.year, "month": period.start.month}
+        values: dict[str, int | date] = {"year": period.start.year, "month": period.start.month}
     else:
         values = {"date_from": period.start, "date_to": period.end}
     return {**values, "unit": unit.pk if unit else ""}
@@ -200,7 +202,7 @@ def _page_url(values: dict) -> str:
 
 
 @login_required
-def report_page(request: HttpRequest) -> HttpResponse:
+def report_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     permissions.require(permissions.can_view_reports(request.user))
     units = list(selectors.report_units_for(request.user))
     form = PeriodForm(request.GET)
@@ -250,7 +252,7 @@ def _month_panel(user: User, period: Period) -> dict:
 
 
 def _errors_text(form: django_forms.Form) -> str:
-    return " ".join(message for field_messages in form.errors.values() for message in field_messages)
+    return " ".join(str(message) for field_messages in form.errors.values() for message in field_messages)
 
 
 def _back(request: HttpRequest) -> HttpResponse:
@@ -260,7 +262,7 @@ def _back(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def month_close(request: HttpRequest) -> HttpResponse:
+def month_close(request: AuthenticatedHttpRequest) -> HttpResponse:
     permissions.require(permissions.can_close_month(request.user))
     form = MonthForm(request.POST)
     if not form.is_valid():
@@ -277,7 +279,7 @@ def month_close(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def month_reopen(request: HttpRequest) -> HttpResponse:
+def month_reopen(request: AuthenticatedHttpRequest) -> HttpResponse:
     permissions.require(permissions.can_close_month(request.user))
     form = ReopenForm(request.POST)
     if not form.is_valid():
@@ -305,7 +307,7 @@ def _run_rows(runs) -> list[dict]:
 
 @login_required
 @require_POST
-def report_run_request(request: HttpRequest) -> HttpResponse:
+def report_run_request(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Ask for the report as a file, then back to the page, where the file's row shows its progress."""
     permissions.require(permissions.can_view_reports(request.user))
     form = ExportForm(request.POST)
@@ -322,7 +324,7 @@ def report_run_request(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_GET
-def report_run_status(request: HttpRequest, pk: int) -> HttpResponse:
+def report_run_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """One file's row, which polls this every second while the file is built. Signed out (the
     session ended while the page was open), htmx is told to stop polling."""
     if not request.user.is_authenticated:
@@ -334,11 +336,11 @@ def report_run_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def report_run_file(request: HttpRequest, pk: int) -> HttpResponse:
+def report_run_file(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse | FileResponse:
     run = selectors.report_run_get(request.user, pk)
     if not run.file:
         return HttpResponse(status=404)
     response = FileResponse(run.file.open("rb"))
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=run.file.name.rsplit("/", 1)[-1])
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=(run.file.name or "").rsplit("/", 1)[-1])
     response["Cache-Control"] = "private, no-store"
     return response

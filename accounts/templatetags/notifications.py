@@ -32,7 +32,7 @@ KIND_LABELS = dict(NotificationKind.choices)
 
 @register.filter
 def notification_kind_label(kind: str) -> str:
-    return KIND_LABELS.get(kind, kind)
+    return str(KIND_LABELS.get(kind, kind))
 
 
 @register.filter

@@ -78,7 +78,7 @@ def _team_recipients(case: Case, deadline: Deadline, members: list[User], direct
     no member is named, the accepting unit's leaders while nobody is assigned); for a review or
     re-examination opinion also the county office that records it. (A supervision order's clock is
     the ordered unit's leaders' and handlers'; overdue also reaches the supervisors.)"""
-    lead = directory.users.get(case.lead_official_id)
+    lead = directory.users.get(case.lead_official_id) if case.lead_official_id is not None else None
     recipients = [lead] if lead else directory.in_unit(case.accepting_unit_id, Role.LEADER)
     recipients += members or directory.in_unit(case.lead_unit_id or case.accepting_unit_id, Role.HANDLER)
     if deadline.kind in _APPEAL_DECISIONS:

@@ -279,7 +279,7 @@ def reply_draft(*, actor: User, case: Case, outcome: str, content: str, legal_ba
         raise ValidationError({"outcome": [_("Choose support, explain or not support.")]})
     content = required_text(content, "content", _("Write the reply."))
     with transaction.atomic():
-        locked = transition_apply(case, actor, CaseAction.REPLY_DRAFT, note=Outcome(outcome).label)
+        locked = transition_apply(case, actor, CaseAction.REPLY_DRAFT, note=str(Outcome(outcome).label))
         reply, _created = Reply.objects.update_or_create(
             case=locked,
             defaults={
@@ -335,7 +335,7 @@ def evaluation_record(*, actor: User, case: Case, rating: str, comment: str = ""
     if rating not in Rating.values:
         raise ValidationError({"rating": [_("Choose satisfied, basically satisfied or dissatisfied.")]})
     with transaction.atomic():
-        locked = transition_apply(case, actor, CaseAction.EVALUATION, note=Rating(rating).label)
+        locked = transition_apply(case, actor, CaseAction.EVALUATION, note=str(Rating(rating).label))
         return Evaluation.objects.create(case=locked, rating=rating, comment=comment, recorded_by=actor)
 
 
@@ -382,7 +382,7 @@ def _appeal_decide(
     content = required_text(content, "content", _("Write the opinion."))
     date_check(case, served_on, "served_on")
     with transaction.atomic():
-        locked = transition_apply(case, actor, action, note=Outcome(outcome).label)
+        locked = transition_apply(case, actor, action, note=str(Outcome(outcome).label))
         appeal = Appeal.objects.select_for_update().get(case=locked, level=level)
         if served_on < appeal.requested_on:
             raise ValidationError(

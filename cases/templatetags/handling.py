@@ -67,12 +67,12 @@ CASE_ACTION_LABELS = dict(CaseAction.choices)
 
 @register.filter
 def case_status_label(status: str) -> str:
-    return CASE_STATUS_LABELS.get(status, status)
+    return str(CASE_STATUS_LABELS.get(status, status))
 
 
 @register.filter
 def case_action_label(action: str) -> str:
-    return CASE_ACTION_LABELS.get(action, action)
+    return str(CASE_ACTION_LABELS.get(action, action))
 
 
 @register.simple_tag
@@ -92,14 +92,15 @@ def visible_case_of(user, petition) -> Case | None:
 @register.simple_tag
 def case_document_links(case: Case) -> list[tuple[str, str]]:
     """(title, URL) of the documents the case has reached."""
-    return [(DOCUMENT_TITLES[kind], reverse("case-document", args=[case.pk, kind])) for kind in documents.available_documents(case)]
+    return [(str(DOCUMENT_TITLES[kind]), reverse("case-document", args=[case.pk, kind])) for kind in documents.available_documents(case)]
 
 
 @register.simple_tag
 def petition_document_links(petition) -> list[tuple[str, str]]:
     """(title, URL) of the notices a petition refused at intake has."""
     return [
-        (DOCUMENT_TITLES[kind], reverse("petition-document", args=[petition.pk, kind])) for kind in documents.petition_documents(petition)
+        (str(DOCUMENT_TITLES[kind]), reverse("petition-document", args=[petition.pk, kind]))
+        for kind in documents.petition_documents(petition)
     ]
 
 

@@ -432,3 +432,11 @@ def test_a_run_is_seen_by_who_asked_and_the_county_office(api, september, django
     # The list: one's own.
     assert [row["id"] for row in as_user(api, september.clerk_a).get(RUNS).json()["results"]] == [run_id]
     assert as_user(api, september.clerk_b).get(RUNS).json()["results"] == []
+
+
+@pytest.mark.parametrize("url", [CLOSE, REOPEN, RUNS])
+def test_a_body_that_is_not_an_object_is_a_400(api, september, url):
+    response = as_user(api, september.supervisor).post(url, [SEPTEMBER], format="json")
+    assert (response.status_code, response.json()) == (400, {"detail": "Invalid data. Expected a dictionary, but got list."})
+    assert closings() == [[], 0]
+    assert not ReportRun.objects.exists()
