@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from accounts import services
 from accounts.models import Notification, NotificationKind
-from tests.factories import make_case
+from cases.tests.factories import make_case
 
 LIST_URL = "/api/v1/notifications/"
 READ_ALL_URL = "/api/v1/notifications/read_all/"

@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 
 from petitions import services
 from petitions.models import PersonalDataReveal, Petition, PetitionEvent, Status
-from tests.factories import category, make_id_number, make_petition
+from petitions.tests.factories import category, make_id_number, make_petition
 
 # The smallest byte strings the content check recognises as these types.
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -13,9 +13,10 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.tests.factories import PASSWORD, make_user
 from deadlines.models import CalendarYear
 from petitions.models import Attachment, PersonalDataReveal, Petition, PetitionPetitioner, Status
-from tests.factories import PASSWORD, category, make_id_number, make_petition, make_user
+from petitions.tests.factories import category, make_id_number, make_petition
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 200
 PDF = b"%PDF-1.4\n" + b"0" * 200
