@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import pytest
 
 from accounts.models import UnitKind
-from tests.factories import make_unit, make_user
+from accounts.tests.factories import make_unit, make_user
 
 
 @pytest.fixture(autouse=True)

@@ -157,7 +157,7 @@ def registration_cases(count: int) -> list[dict]:
 
 
 def new_person(serial: int) -> dict:
-    from tests.factories import make_id_number
+    from petitions.tests.factories import make_id_number
 
     number = make_id_number(serial, region="410526", birth=f"19{70 + serial % 30}0{1 + serial % 9}15")
     return {"name": "赵测试", "id_number": number, "phone": f"1390000{serial:04d}", "address": "城关镇东关社区1号"}

@@ -5,6 +5,9 @@ permission before reading the body (a refused user gets 403 whatever they sent),
 shape, call one service, answer with the case as it now is. The actions are cases.actions' entries,
 each served by a view action_view() makes from it. Errors raised by services are mapped in
 config.api_errors (ValidationError 400, PermissionDenied 403, TransitionNotAllowed 409).
+
+A petition's own page of the API and its decision are here too, with petitions' serializers and
+answers: the petition's `case` is cases' data, and accepting opens or joins a case (DESIGN §3).
 """
 
 from django.db.models import Prefetch, QuerySet
@@ -20,13 +23,19 @@ from rest_framework.views import APIView
 
 from accounts.http import AuthenticatedRequest
 from accounts.models import User
-from cases import documents, permissions, selectors
+from cases import documents, permissions, selectors, services
 from cases.actions import Action, Endpoint
 from cases.models import Case, CasePetition, Plan
 from cases.serializers import CaseDetailSerializer, CaseSerializer
 from deadlines.models import Deadline
 from deadlines.selectors import deadline_explanations
+from petitions import permissions as petition_permissions
+from petitions import services as petition_services
+from petitions.api import CONFLICT as PETITION_CONFLICT
+from petitions.api import REFUSALS as PETITION_REFUSALS
+from petitions.api import petition_response
 from petitions.selectors import petition_get
+from petitions.serializers import DecideSerializer, PetitionSerializer
 
 REFUSALS = {
     400: OpenApiResponse(description='Bad input: `{"field": ["message"]}` or `{"detail": "message"}`; nothing saved.'),
@@ -127,6 +136,34 @@ def action_view(action: Action, endpoint: Endpoint) -> type[CaseActionApi]:
     view = type(f"{action.name.title().replace('_', '')}Api", (CaseActionApi,), attributes)
     responses = {endpoint.status: endpoint.output, **REFUSALS, 409: OpenApiResponse(description=endpoint.conflict)}
     return extend_schema(request=endpoint.input, responses=responses, description=endpoint.description)(view)
+
+
+# A petition with its case
+
+
+class PetitionDetailApi(APIView):
+    @extend_schema(responses={200: PetitionSerializer, 404: PETITION_REFUSALS[404]})
+    def get(self, request, pk: int):
+        petition = petition_get(user=request.user, pk=pk)
+        case = selectors.case_of_petition(petition.pk)
+        return petition_response(petition, case_id=case.pk if case else None)
+
+
+class PetitionDecideApi(APIView):
+    DECIDE = {"not_accept": petition_services.petition_not_accept, "divert": petition_services.petition_divert}
+
+    @extend_schema(request=DecideSerializer, responses={200: PetitionSerializer, **PETITION_REFUSALS, **PETITION_CONFLICT})
+    def post(self, request, pk: int):
+        petition = petition_get(user=request.user, pk=pk)
+        petition_permissions.require(petition_permissions.can_decide(request.user, petition))
+        serializer = DecideSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        decision, reason = serializer.validated_data["decision"], serializer.validated_data["reason"]
+        if decision == "accept":
+            petition, case = services.petition_accept(actor=request.user, petition=petition, reason=reason)
+            return petition_response(petition, case_id=case.pk if case else None)
+        petition = self.DECIDE[decision](actor=request.user, petition=petition, reason=reason)
+        return petition_response(petition)
 
 
 # Documents

@@ -13,6 +13,9 @@ urlpatterns = [
         if action.api is not None
     ),
     path("cases/<int:pk>/documents/<slug:kind>.pdf", api.CaseDocumentApi.as_view(), name="api-case-document"),
-    # Here rather than in petitions.api_urls: the notices are built by cases, and petitions never imports cases.
+    # Here rather than in petitions.api_urls: a petition's `case`, accepting it (which opens or joins a
+    # case) and the notices are cases' business, and petitions never imports cases.
+    path("petitions/<int:pk>/", api.PetitionDetailApi.as_view(), name="api-petition-detail"),
+    path("petitions/<int:pk>/decide/", api.PetitionDecideApi.as_view(), name="api-petition-decide"),
     path("petitions/<int:pk>/documents/<slug:kind>.pdf", api.PetitionDocumentApi.as_view(), name="api-petition-document"),
 ]

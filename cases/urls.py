@@ -4,6 +4,10 @@ from cases import views
 from cases.actions import ACTIONS
 
 urlpatterns = [
+    # Pages of petitions with their cases (petitions.urls has the intake-only ones).
+    path("", views.home, name="home"),
+    path("petitions/<int:pk>/", views.petition_detail, name="petition-detail"),
+    path("petitions/<int:pk>/decide/", views.petition_decide, name="petition-decide"),
     path("cases/", views.case_list, name="case-list"),
     path("cases/approvals/", views.approval_inbox, name="case-approvals"),
     path("cases/<int:pk>/", views.case_detail, name="case-detail"),

@@ -1,4 +1,5 @@
-"""Case handling pages. Thin: parse the request, call a selector or a service, render.
+"""Case handling pages, and the pages that show petitions with their cases (the start page, the
+petition's page, the decision on a petition). Thin: parse the request, call a selector or a service, render.
 
 Every case is fetched through cases.selectors (outside the user's scope: 404); every action checks
 its permission before reading input (not allowed: 403), and the services refuse the rest: bad input
@@ -6,7 +7,7 @@ comes back on the form (400), a case that has moved on answers 409 and nothing i
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django import forms as django_forms
@@ -16,22 +17,103 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Role, User
 from accounts.selectors import unit_list, user_list
-from cases import documents, forms, permissions, selectors
+from cases import documents, forms, permissions, selectors, services
 from cases.actions import ACTIONS, Action, extension_of
 from cases.models import HANDLING_STATUSES, Case, SupervisionOrder
 from config.pagination import LargeTablePaginator
 from deadlines.models import DeadlineStatus
 from deadlines.selectors import deadline_explanations
-from petitions.forms import apply_service_errors, category_label
-from petitions.models import TransitionNotAllowed
+from petitions import permissions as petition_permissions
+from petitions import selectors as petition_selectors
+from petitions import services as petition_services
+from petitions.forms import DecisionForm, apply_service_errors, category_label
+from petitions.models import Action as PetitionAction
+from petitions.models import Petition, TransitionNotAllowed
 from petitions.selectors import category_list, petition_get
+from petitions.views import petition_page_context
 
 PAGE_SIZE = 50
+HOME_ROWS = 50
+HOME_CASE_ROWS = 10
+DUE_SOON_DAYS = 3
+
+
+@login_required
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The start page: today's intake, decisions due soon, and for leaders and handlers their cases."""
+    user, today = request.user, timezone.localdate()
+    context = {
+        "today": today,
+        "registered_today": petition_selectors.petitions_registered_on(user=user, day=today)[:HOME_ROWS],
+        "due_soon": petition_selectors.petitions_decision_due(user=user, by=today + timedelta(days=DUE_SOON_DAYS))[:HOME_ROWS],
+        "can_register": petition_permissions.can_register(user),
+    }
+    if permissions.can_approve_any(user):
+        inbox = selectors.approval_inbox(user=user)
+        context.update(approvals=inbox[:HOME_CASE_ROWS], approvals_count=inbox.count())
+    if user.has_role(Role.HANDLER):
+        context["team_cases"] = selectors.cases_by_deadline(user=user)[:HOME_CASE_ROWS]
+    return render(request, "cases/home.html", context)
+
+
+# The petition's page: petitions gives its intake part (petition_page_context, petitions/detail.html);
+# the case it led to and the decision, whose acceptance opens or joins a case, are added here.
+
+
+@login_required
+def petition_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    petition = petition_get(user=request.user, pk=pk)
+    return _petition_page(request, petition)
+
+
+def _petition_page(
+    request: AuthenticatedHttpRequest, petition: Petition, *, status: int = 200, decision_form: DecisionForm | None = None
+) -> HttpResponse:
+    user = request.user
+    context = petition_page_context(user, petition)
+    may_decide = petition_permissions.can_decide(user, petition) and petition.can(PetitionAction.NOT_ACCEPT)
+    context["decision_form"] = decision_form or (DecisionForm() if may_decide else None)
+    return render(request, "cases/petition_detail.html", context, status=status)
+
+
+DECISION_SERVICES = {
+    DecisionForm.NOT_ACCEPT: petition_services.petition_not_accept,
+    DecisionForm.DIVERT: petition_services.petition_divert,
+    DecisionForm.FILE: petition_services.petition_file,
+}
+
+
+@login_required
+@require_POST
+def petition_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Accept (opens or joins a case), or close at intake: not accepted, diverted or filed, with the reason for the notice."""
+    petition = petition_get(user=request.user, pk=pk)
+    petition_permissions.require(petition_permissions.can_decide(request.user, petition))
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        decision, reason = form.cleaned_data["decision"], form.cleaned_data["reason"]
+        try:
+            if decision == DecisionForm.ACCEPT:
+                decided, _case = services.petition_accept(actor=request.user, petition=petition, reason=reason)
+            else:
+                decided = DECISION_SERVICES[decision](actor=request.user, petition=petition, reason=reason)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        except TransitionNotAllowed as error:
+            # Someone else acted first, or the state no longer allows it: say so, change nothing.
+            messages.error(request, str(error))
+            petition.refresh_from_db()
+            return _petition_page(request, petition, status=409)
+        else:
+            messages.success(request, _("The petition is now “%(status)s”.") % {"status": decided.get_status_display()})
+            return redirect("petition-detail", pk=petition.pk)
+    return _petition_page(request, petition, decision_form=form, status=400)
 
 
 def _render_options_inline(form: django_forms.Form) -> None:

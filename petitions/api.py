@@ -4,6 +4,10 @@ Each view fetches through the scoped selectors (outsiders get 404), checks the a
 permission before reading the body (a refused user gets 403 whatever they sent), validates the
 input, calls one service and returns the output serializer. Errors raised by services are
 mapped in config.api_errors.
+
+A petition's own page of the API and its decision are served by cases.api (DESIGN §3): the
+petition's `case` is cases' data, and accepting opens or joins a case. They answer with
+petition_response, as these views do.
 """
 
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
@@ -26,7 +30,6 @@ from petitions.serializers import (
     AttachmentSerializer,
     AttachmentUploadSerializer,
     CategorySerializer,
-    DecideSerializer,
     PetitionRegisterSerializer,
     PetitionSerializer,
     ReasonSerializer,
@@ -54,18 +57,11 @@ def _petitioners_and_attachments():
     )
 
 
-def _petition_response(petition: Petition, status_code: int = status.HTTP_200_OK, *, case_id: int | None = None) -> Response:
+def petition_response(petition: Petition, status_code: int = status.HTTP_200_OK, *, case_id: int | None = None) -> Response:
+    """The petition as PetitionSerializer gives it; `case_id` is its case, when the caller knows it."""
     prefetch_related_objects([petition], *_petitioners_and_attachments())
     context = {"case_ids": {petition.pk: case_id}} if case_id else {}
     return Response(PetitionSerializer(petition, context=context).data, status=status_code)
-
-
-def _case_id(petition: Petition) -> int | None:
-    # Late import: cases depends on petitions, never the reverse (DESIGN §3); a petition's case is cases' data.
-    from cases.selectors import case_of_petition
-
-    case = case_of_petition(petition.pk)
-    return case.pk if case else None
 
 
 def _case_ids(petition_ids: list[int]) -> dict[int, int]:
@@ -121,14 +117,7 @@ class PetitionListApi(ListAPIView):
         serializer = PetitionRegisterSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         petition = services.petition_register(actor=request.user, **serializer.validated_data)
-        return _petition_response(petition, status.HTTP_201_CREATED)
-
-
-class PetitionDetailApi(APIView):
-    @extend_schema(responses={200: PetitionSerializer, 404: REFUSALS[404]})
-    def get(self, request: AuthenticatedRequest, pk: int):
-        petition = selectors.petition_get(user=request.user, pk=pk)
-        return _petition_response(petition, case_id=_case_id(petition))
+        return petition_response(petition, status.HTTP_201_CREATED)
 
 
 class PetitionRouteApi(APIView):
@@ -139,28 +128,7 @@ class PetitionRouteApi(APIView):
         serializer = RouteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         petition = services.petition_route(actor=request.user, petition=petition, **serializer.validated_data)
-        return _petition_response(petition)
-
-
-class PetitionDecideApi(APIView):
-    DECIDE = {"not_accept": services.petition_not_accept, "divert": services.petition_divert}
-
-    @extend_schema(request=DecideSerializer, responses={200: PetitionSerializer, **REFUSALS, **CONFLICT})
-    def post(self, request: AuthenticatedRequest, pk: int):
-        petition = selectors.petition_get(user=request.user, pk=pk)
-        permissions.require(permissions.can_decide(request.user, petition))
-        serializer = DecideSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        decision, reason = serializer.validated_data["decision"], serializer.validated_data["reason"]
-        if decision == "accept":
-            # Late import: accepting opens or joins a case, which is the cases app's business, and
-            # cases depends on petitions, never the reverse (DESIGN §3).
-            from cases import services as case_services
-
-            petition, case = case_services.petition_accept(actor=request.user, petition=petition, reason=reason)
-            return _petition_response(petition, case_id=case.pk if case else None)
-        petition = self.DECIDE[decision](actor=request.user, petition=petition, reason=reason)
-        return _petition_response(petition)
+        return petition_response(petition)
 
 
 class PetitionFileApi(APIView):
@@ -175,7 +143,7 @@ class PetitionFileApi(APIView):
         serializer = ReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         petition = services.petition_file(actor=request.user, petition=petition, reason=serializer.validated_data["reason"])
-        return _petition_response(petition)
+        return petition_response(petition)
 
 
 class AttachmentCreateApi(APIView):

@@ -97,7 +97,7 @@ class PetitionSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_case(self, petition: Petition) -> int | None:
-        # The view passes it in, for the detail or for a whole page (petitions.api): petitions does not import cases (DESIGN §3).
+        # The view passes it in: cases.api for the detail and the decision, petitions.api for a page of the list.
         return self.context.get("case_ids", {}).get(petition.pk)
 
 

@@ -1,11 +1,15 @@
 """Intake pages. Thin: parse the request, call a selector or a service, render.
 
+The pages that also show cases live in cases.views (DESIGN §3: a page that needs two apps belongs
+to the higher one): the start page, the petition's page with its case panel, and the decision
+(accepting opens or joins a case). This module gives that page its petition part
+(petition_page_context, petitions/detail.html) and renders it alone when route or upload fails.
+
 Every object is fetched through a scoped selector (outside the user's scope: 404); every action
 checks its permission before reading input (not allowed: 403), and the services refuse the rest.
 """
 
 import re
-from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,7 +17,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -21,13 +24,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedHttpRequest
-from accounts.models import Role
 from accounts.selectors import unit_list
 from config.pagination import LargeTablePaginator
 from petitions import permissions, selectors, services
 from petitions.forms import (
     AttachmentForm,
-    DecisionForm,
     PetitionerFormSet,
     PetitionForm,
     RouteForm,
@@ -38,33 +39,8 @@ from petitions.identity import validate_id_number
 from petitions.models import Action, Petition, TransitionNotAllowed
 
 PAGE_SIZE = 50
-HOME_ROWS = 50
-HOME_CASE_ROWS = 10
-DUE_SOON_DAYS = 3
 MAX_REPEAT_CANDIDATES = 10
 PETITIONER_PREFIX = "petitioners"
-
-
-@login_required
-def home(request: AuthenticatedHttpRequest) -> HttpResponse:
-    # Late import: the cases on the start page are the cases app's; cases depends on petitions,
-    # never the reverse (DESIGN §3).
-    from cases import permissions as case_permissions
-    from cases import selectors as case_selectors
-
-    user, today = request.user, timezone.localdate()
-    context = {
-        "today": today,
-        "registered_today": selectors.petitions_registered_on(user=user, day=today)[:HOME_ROWS],
-        "due_soon": selectors.petitions_decision_due(user=user, by=today + timedelta(days=DUE_SOON_DAYS))[:HOME_ROWS],
-        "can_register": permissions.can_register(user),
-    }
-    if case_permissions.can_approve_any(user):
-        inbox = case_selectors.approval_inbox(user=user)
-        context.update(approvals=inbox[:HOME_CASE_ROWS], approvals_count=inbox.count())
-    if user.has_role(Role.HANDLER):
-        context["team_cases"] = case_selectors.cases_by_deadline(user=user)[:HOME_CASE_ROWS]
-    return render(request, "petitions/home.html", context)
 
 
 @login_required
@@ -195,32 +171,27 @@ def _filter_form(request: HttpRequest):
     return form
 
 
-@login_required
-def petition_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    petition = selectors.petition_get(user=request.user, pk=pk)
-    return _detail(request, petition)
-
-
-def _detail(request: AuthenticatedHttpRequest, petition: Petition, *, status: int = 200, **forms) -> HttpResponse:
-    user = request.user
+def petition_page_context(user, petition: Petition, **forms) -> dict:
+    """The petition's part of its page, for cases.views.petition_detail and for this module's failed forms."""
     may_route = permissions.can_route(user, petition) and petition.can(Action.ROUTE)
-    may_decide = permissions.can_decide(user, petition) and petition.can(Action.NOT_ACCEPT)
     may_attach = permissions.can_attach(user, petition)
     repeat_visible = petition.repeat_of_id is not None and selectors.petitions_visible_to(user).filter(pk=petition.repeat_of_id).exists()
-    timeline = list(selectors.petition_timeline(petition))
-    context = {
+    return {
         "petition": petition,
         "decision_deadline": selectors.decision_deadline(petition=petition),
         "petitioners": selectors.petitioners_of(petition),
         "attachments": petition.attachments.all(),
-        "timeline": timeline,
+        "timeline": list(selectors.petition_timeline(petition)),
         "repeat_visible": repeat_visible,
         "can_reveal": permissions.can_reveal(user),
         "route_form": forms.get("route_form") or (RouteForm() if may_route else None),
-        "decision_form": forms.get("decision_form") or (DecisionForm() if may_decide else None),
         "attachment_form": forms.get("attachment_form") or (AttachmentForm() if may_attach else None),
     }
-    return render(request, "petitions/detail.html", context, status=status)
+
+
+def _detail(request: AuthenticatedHttpRequest, petition: Petition, *, status: int, **forms) -> HttpResponse:
+    """A route or an upload that failed: the petition's part of its page, with the form and its errors."""
+    return render(request, "petitions/detail.html", petition_page_context(request.user, petition, **forms), status=status)
 
 
 @login_required
@@ -240,41 +211,6 @@ def petition_route(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Routed to %(unit)s.") % {"unit": form.cleaned_data["unit"].name})
             return redirect("petition-detail", pk=petition.pk)
     return _detail(request, petition, route_form=form, status=400)
-
-
-DECISION_SERVICES = {
-    DecisionForm.NOT_ACCEPT: services.petition_not_accept,
-    DecisionForm.DIVERT: services.petition_divert,
-    DecisionForm.FILE: services.petition_file,
-}
-
-
-@login_required
-@require_POST
-def petition_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """Accept (opens or joins a case), or close at intake: not accepted, diverted or filed, with the reason for the notice."""
-    petition = selectors.petition_get(user=request.user, pk=pk)
-    permissions.require(permissions.can_decide(request.user, petition))
-    form = DecisionForm(request.POST)
-    if form.is_valid():
-        decision = form.cleaned_data["decision"]
-        try:
-            if decision == DecisionForm.ACCEPT:
-                # Late import: accepting opens or joins a case, the cases app's business; cases depends
-                # on petitions, never the reverse (DESIGN §3).
-                from cases import services as case_services
-
-                decided, _case = case_services.petition_accept(actor=request.user, petition=petition, reason=form.cleaned_data["reason"])
-            else:
-                decided = DECISION_SERVICES[decision](actor=request.user, petition=petition, reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        except TransitionNotAllowed as error:
-            return _conflict(request, petition, error)
-        else:
-            messages.success(request, _("The petition is now “%(status)s”.") % {"status": decided.get_status_display()})
-            return redirect("petition-detail", pk=petition.pk)
-    return _detail(request, petition, decision_form=form, status=400)
 
 
 def _conflict(request: AuthenticatedHttpRequest, petition: Petition, error: TransitionNotAllowed) -> HttpResponse:

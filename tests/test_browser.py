@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from accounts.tests.factories import PASSWORD
 from petitions.models import Petition, PetitionPetitioner
+from petitions.tests.factories import make_id_number, make_petition
 from tests.browser import BROWSER_TEST_MARKS, chromium_page
-from tests.factories import PASSWORD, make_id_number, make_petition
 
 SCREENS = Path(os.environ.get("SCREENSHOT_DIR", "/tmp/screens"))
 
@@ -158,7 +159,7 @@ def test_leader_approves_a_plan_from_the_start_page(page, live_server, county):
     from django.utils import translation
 
     from cases.models import Case, CaseAction, CaseStatus
-    from tests.factories import make_case
+    from cases.tests.factories import make_case
 
     case = make_case(county, state="plan_submitted")
     reg_no = case.petition_links.get().petition.reg_no

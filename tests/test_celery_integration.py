@@ -23,8 +23,9 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Notification, NotificationKind, OutboxEmail, OutboxStatus
+from accounts.tests.factories import make_user
+from cases.tests.factories import make_case
 from deadlines.models import Deadline, DeadlineKind
-from tests.factories import make_case, make_user
 
 # serialized_rollback keeps the categories and policies the migrations seed, here and for the tests after.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -225,7 +226,7 @@ print("committed", case.pk)
 
 
 def test_mail_written_while_redis_is_down_arrives_once_when_it_is_back(people, stack):
-    from tests.factories import make_id_number
+    from petitions.tests.factories import make_id_number
 
     worker = stack.start_worker()
     stack.redis.stop()

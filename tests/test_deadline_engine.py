@@ -10,11 +10,13 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
 
+from accounts.tests.factories import make_user
 from cases.models import Case, CaseAction, CaseEvent
+from cases.tests.factories import make_case
 from deadlines import services
 from deadlines.models import CalendarDay, CalendarSource, Deadline, DeadlineKind, DeadlinePolicy, ReminderSent
 from petitions.models import Action, Petition, PetitionEvent
-from tests.factories import make_case, make_petition, make_user
+from petitions.tests.factories import make_petition
 
 pytestmark = pytest.mark.django_db
 

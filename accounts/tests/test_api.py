@@ -6,7 +6,7 @@ from django.conf import settings
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.factories import PASSWORD
+from accounts.tests.factories import PASSWORD
 
 TOKEN_URL = "/api/v1/auth/token/"
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from accounts import services
 from accounts.models import Notification, NotificationKind, OutboxEmail, OutboxStatus
-from tests.factories import make_user
+from accounts.tests.factories import make_user
 
 
 @pytest.fixture

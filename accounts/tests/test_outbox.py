@@ -16,7 +16,7 @@ from django.utils import timezone
 import config.celery
 from accounts import services, tasks
 from accounts.models import Notification, NotificationKind, OutboxEmail, OutboxStatus
-from tests.factories import make_user
+from accounts.tests.factories import make_user
 
 ADDRESS = "handler.a@example.org"
 

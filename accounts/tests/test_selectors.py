@@ -5,7 +5,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from accounts.models import UnitKind
 from accounts.selectors import unit_descendant_ids, user_list, visible_unit_ids
-from tests.factories import make_unit, make_user
+from accounts.tests.factories import make_unit, make_user
 
 
 @pytest.fixture

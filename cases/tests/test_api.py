@@ -15,12 +15,14 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.tests.factories import make_user
 from cases import services
 from cases.actions import ACTIONS
 from cases.models import Case, CaseStatus
+from cases.tests.factories import make_case
 from cases.tests.test_services import case_state
 from petitions import services as petition_services
-from tests.factories import category, make_case, make_petition, make_user
+from petitions.tests.factories import category, make_petition
 
 TODAY = timezone.localdate
 

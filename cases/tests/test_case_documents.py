@@ -11,8 +11,9 @@ from rest_framework.test import APIClient
 
 from cases import documents, services
 from cases.models import Case
+from cases.tests.factories import make_case
 from petitions import services as petition_services
-from tests.factories import make_case, make_id_number, make_petition
+from petitions.tests.factories import make_id_number, make_petition
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from django.utils import translation
 
 from accounts.models import Notification, NotificationKind
 from cases import services
-from tests.factories import make_case
+from cases.tests.factories import make_case
 
 
 def received(kind: str) -> list[tuple[str, str]]:

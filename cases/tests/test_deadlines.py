@@ -16,8 +16,10 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import translation
 
+from accounts.tests.factories import make_user
 from cases import services
 from cases.models import Case, CaseAction, CaseEvent
+from cases.tests.factories import make_case
 from cases.tests.test_services import case_state
 from deadlines import calendar
 from deadlines import services as deadline_services
@@ -25,7 +27,7 @@ from deadlines.calendar import due_date
 from deadlines.models import CalendarDay, CalendarYear, Deadline, DeadlineKind, DeadlinePolicy, DeadlineStatus
 from deadlines.selectors import deadline_explanations
 from petitions.models import Petition
-from tests.factories import make_case, make_petition, make_user
+from petitions.tests.factories import make_petition
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from rest_framework.test import APIClient
 from cases.models import Case
 from petitions import services as petition_services
 from petitions.models import Status
-from tests.factories import make_petition
+from petitions.tests.factories import make_petition
 
 
 @pytest.fixture

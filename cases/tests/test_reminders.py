@@ -9,10 +9,10 @@ from django.db import connection
 
 from accounts.models import Notification, NotificationKind, OutboxEmail
 from cases import services
+from cases.tests.factories import make_case
 from deadlines import services as deadline_services
 from deadlines import tasks
 from deadlines.models import Deadline, DeadlineKind, DeadlineStatus, ReminderSent
-from tests.factories import make_case
 
 
 def handling(case) -> Deadline:
@@ -221,7 +221,7 @@ def test_the_task_runs_the_scan_for_today(county, assigned):
 
 def test_a_petition_waiting_for_its_decision_reminds_the_unit_that_must_decide(county):
     from petitions import services as petition_services
-    from tests.factories import make_petition
+    from petitions.tests.factories import make_petition
 
     petition = make_petition(actor=county.bureau_clerk, locality=county.township_a)
     petition = petition_services.petition_route(actor=county.bureau_clerk, petition=petition, unit=county.township_b, mode="transfer")
@@ -243,7 +243,7 @@ def test_a_petition_waiting_for_its_decision_reminds_the_unit_that_must_decide(c
 
 def test_a_decided_petition_is_not_reminded_and_rerouting_rearms(county):
     from petitions import services as petition_services
-    from tests.factories import make_petition
+    from petitions.tests.factories import make_petition
 
     petition = make_petition(actor=county.bureau_clerk, locality=county.township_a)
     deadline_services.deadlines_scan(as_of=petition.decision_due)

@@ -7,10 +7,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.tests.factories import make_user
 from cases import selectors, services
 from cases.models import Case
+from cases.tests.factories import make_case
 from petitions import services as petition_services
-from tests.factories import make_case, make_petition, make_user
+from petitions.tests.factories import make_petition
 
 
 @pytest.fixture

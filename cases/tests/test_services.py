@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.utils import timezone
 
+from accounts.tests.factories import make_user
 from cases import permissions, services
 from cases.actions import ACTIONS
 from cases.models import (
@@ -26,12 +27,13 @@ from cases.models import (
     Reply,
     SupervisionOrder,
 )
+from cases.tests.factories import CASE_PATHS, make_case
 from deadlines.models import Deadline, DeadlineKind, DeadlineStatus
 from deadlines.selectors import deadline_explanations
 from petitions import services as petition_services
 from petitions.models import TRANSITIONS as PETITION_TRANSITIONS
 from petitions.models import Action, Petition, PetitionEvent, Status, TransitionNotAllowed
-from tests.factories import CASE_PATHS, make_case, make_id_number, make_petition, make_user
+from petitions.tests.factories import make_id_number, make_petition
 
 REFUSALS = (PermissionDenied, TransitionNotAllowed, ValidationError)
 

@@ -19,13 +19,14 @@ from django.utils.html import escape
 from rest_framework.test import APIClient
 
 from accounts.models import Notification, NotificationKind
+from accounts.tests.factories import make_user
 from cases import selectors, services
 from cases.models import Case, CaseAction, CaseEvent, SupervisionOrder, SupervisionStatus
+from cases.tests.factories import make_case
 from cases.tests.test_services import case_state
 from deadlines import services as deadline_services
 from deadlines.models import Deadline, DeadlineKind, DeadlineStatus
 from petitions.models import TransitionNotAllowed
-from tests.factories import make_case, make_user
 
 TODAY = timezone.localdate
 

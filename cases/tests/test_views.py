@@ -11,13 +11,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from accounts.tests.factories import make_user
 from cases import services
 from cases.actions import ACTIONS
 from cases.models import TRANSITIONS, Case, CaseAction, CaseEvent, CaseStatus, ProgressNote, SupervisionOrder
 from cases.selectors import cases_visible_to
+from cases.tests.factories import CASE_PATHS, make_case
 from cases.tests.test_services import ROLES, case_state
 from deadlines.selectors import deadline_explanations
-from tests.factories import CASE_PATHS, make_case, make_user
 
 
 @pytest.fixture(autouse=True)
@@ -558,7 +559,7 @@ def test_list_filter_form_keeps_the_chosen_values(client, people):
 def many_cases(people):
     """55 cases accepted by township A, cheaply: copies of one real case (with its first petition link)."""
     from cases.models import CasePetition
-    from tests.factories import make_petition
+    from petitions.tests.factories import make_petition
 
     model = make_case(people, state="assigned")
 
@@ -859,7 +860,7 @@ def test_case_document_not_reached_other_unit_and_anonymous(client, people):
 
 def _not_accepted_petition(people):
     from petitions import services as petition_services
-    from tests.factories import make_petition
+    from petitions.tests.factories import make_petition
 
     petition = make_petition(actor=people.clerk_a, locality=people.township_a, name="李四")
     petition = petition_services.petition_route(actor=people.clerk_a, petition=petition, unit=people.township_a, mode="transfer")

@@ -6,9 +6,10 @@ from unittest import mock
 import pytest
 from django.urls import reverse
 
+from accounts.tests.factories import make_user
 from deadlines.models import CalendarDay, CalendarSource, DeadlineKind, DeadlinePolicy
 from petitions.models import Action, PetitionEvent
-from tests.factories import make_petition, make_user
+from petitions.tests.factories import make_petition
 
 
 @pytest.fixture(autouse=True)

@@ -5,8 +5,9 @@ import pytest
 from django.utils import translation
 
 from accounts.models import Notification, NotificationKind, OutboxEmail
+from accounts.tests.factories import make_user
 from petitions import services
-from tests.factories import make_petition, make_user
+from petitions.tests.factories import make_petition
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 
 from petitions import services
 from petitions.models import PersonalDataReveal, Petition, PetitionEvent, Status
-from tests.factories import category, make_id_number, make_petition
+from petitions.tests.factories import category, make_id_number, make_petition
 
 # The smallest byte strings the content check recognises as these types.
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -507,30 +507,6 @@ def test_list_query_count_is_fixed_on_any_page(county, django_assert_max_num_que
         assert len(results) == (50 if page == 1 else 10)
         assert all(len(row["petitioners"]) == 3 for row in results)
     assert any(row["attachments"] for row in results)
-
-
-def test_list_shows_each_petitions_case_in_one_query_for_the_page(api, county, django_assert_max_num_queries):
-    # Late import, as in petitions.api: a petition's case is cases' data.
-    from cases import services as case_services
-
-    cases = []
-    for index in range(12):
-        petition = make_petition(actor=county.clerk_a, locality=county.township_a, name=f"信访人{index}")
-        petition = services.petition_route(actor=county.clerk_a, petition=petition, unit=county.township_a, mode="transfer")
-        if index % 3:
-            petition, case = case_services.petition_accept(actor=county.handler_a, petition=petition)
-            cases.append((petition.pk, case.pk))
-    undecided = make_petition(actor=county.clerk_a, locality=county.township_a, name="未决")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=county.clerk_a).key}")
-
-    with django_assert_max_num_queries(10):
-        response = client.get("/api/v1/petitions/?page_size=50")
-
-    shown = {row["id"]: row["case"] for row in response.json()["results"]}
-    assert {petition: shown[petition] for petition, _case in cases} == dict(cases)
-    assert shown[undecided.pk] is None
-    assert sum(case is None for case in shown.values()) == 13 - len(cases)
 
 
 # Detail, route, decide, file

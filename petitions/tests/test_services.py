@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
+from accounts.tests.factories import make_user
 from deadlines import services as deadline_services
 from deadlines.models import CalendarDay, CalendarSource, CalendarYear, Deadline, DeadlineKind, DeadlinePolicy
 from petitions import services
@@ -33,7 +34,7 @@ from petitions.models import (
     TransitionNotAllowed,
 )
 from petitions.selectors import petitioner_by_id_number
-from tests.factories import category, make_id_number, make_user
+from petitions.tests.factories import category, make_id_number
 
 PHONE = "13800138000"
 

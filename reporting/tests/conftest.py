@@ -80,14 +80,16 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import UnitKind
+from accounts.tests.factories import make_unit
 from cases import services as case_services
 from cases.models import Case, SupervisionOrder
+from cases.tests.factories import make_case
 from config.celery import app as celery_app
 from deadlines.models import Deadline, DeadlineKind
 from petitions import services as petition_services
 from petitions.models import Category, Petition
+from petitions.tests.factories import category, make_id_number, make_petition
 from reporting.periods import Period
-from tests.factories import category, make_case, make_id_number, make_petition, make_unit
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

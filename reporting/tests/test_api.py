@@ -14,11 +14,13 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import UnitKind
+from accounts.tests.factories import make_unit, make_user
+from cases.tests.factories import make_case
 from petitions import services as petition_services
+from petitions.tests.factories import make_petition
 from reporting import exports
 from reporting.models import MonthClosing, ReportRun, ReportSnapshot
 from reporting.tests.conftest import AUGUST_TOTALS, SEPTEMBER_RATES, SEPTEMBER_TOTALS, at
-from tests.factories import make_case, make_petition, make_unit, make_user
 
 MONTHLY = "/api/v1/reports/monthly/"
 CLOSE = "/api/v1/reports/monthly/close/"

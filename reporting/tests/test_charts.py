@@ -9,11 +9,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import translation
 
+from accounts.tests.factories import make_unit
+from petitions.tests.factories import make_petition
 from reporting import charts, selectors
 from reporting.charts import report_charts
 from reporting.periods import Period
 from reporting.tables import figure_text
-from tests.factories import make_petition, make_unit
 
 SVG = "{http://www.w3.org/2000/svg}"
 JANUARY = Period.month(2026, 1)

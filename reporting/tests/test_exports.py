@@ -11,11 +11,12 @@ from django.utils import timezone, translation
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from cases.tests.factories import make_case
+from petitions.tests.factories import make_petition
 from reporting import exports, selectors, services
 from reporting.exports import export_file
 from reporting.periods import Period
 from reporting.tests.conftest import MONTH_OVER, SEPTEMBER
-from tests.factories import make_case, make_petition
 
 COUNTY_NAME = "测试县"
 SHEETS = [

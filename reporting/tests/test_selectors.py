@@ -8,7 +8,9 @@ import pytest
 from django.http import Http404
 
 from accounts.models import UnitKind
+from accounts.tests.factories import make_unit, make_user
 from petitions.models import Category
+from petitions.tests.factories import make_petition
 from reporting import selectors
 from reporting.periods import Period
 from reporting.tests.conftest import (
@@ -22,7 +24,6 @@ from reporting.tests.conftest import (
     SEPTEMBER_TOTALS,
     at,
 )
-from tests.factories import make_petition, make_unit, make_user
 
 # The 17 first-level categories in code order, with September's items (0801 counts under 08).
 SEPTEMBER_BY_CATEGORY = [

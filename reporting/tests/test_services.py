@@ -16,13 +16,14 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Notification, NotificationKind, UnitKind
+from accounts.tests.factories import make_unit, make_user
 from petitions import services as petition_services
 from petitions.models import Petition, TransitionNotAllowed
+from petitions.tests.factories import category, make_petition
 from reporting import exports, selectors, services
 from reporting.models import MonthClosing, ReportRun, ReportSnapshot, RunStatus
 from reporting.periods import Period
 from reporting.tests.conftest import SEPTEMBER, SEPTEMBER_RATE_COUNTS, SEPTEMBER_TOTALS, at
-from tests.factories import category, make_petition, make_unit, make_user
 
 DAY_AFTER = date(2026, 10, 1)
 

@@ -13,14 +13,16 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from accounts.models import UnitKind
+from accounts.tests.factories import make_unit, make_user
 from cases import services as case_services
 from cases.models import Case, SupervisionOrder
+from cases.tests.factories import make_case
 from deadlines.models import Deadline, DeadlineKind
+from petitions.tests.factories import make_petition
 from reporting import services, views
 from reporting.models import MonthClosing, ReportRun, ReportSnapshot, RunStatus
 from reporting.periods import Period
 from reporting.tables import Column, rate_formulas
-from tests.factories import make_case, make_petition, make_unit, make_user
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PAGE = "report-page"

@@ -14,11 +14,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
+from accounts.tests.factories import PASSWORD
+from petitions.tests.factories import make_petition
 from reporting import exports, services
 from reporting.models import ReportRun, RunStatus
 from reporting.tasks import report_run_build
 from tests.browser import BROWSER_TEST_MARKS, chromium_page
-from tests.factories import PASSWORD, make_petition
 
 SCREENS = Path(os.environ.get("SCREENSHOT_DIR", "/tmp/screens"))
 

@@ -8,8 +8,8 @@ import pytest
 
 from accounts import services
 from accounts.models import Notification, NotificationKind
+from accounts.tests.factories import PASSWORD
 from tests.browser import BROWSER_TEST_MARKS, chromium_page
-from tests.factories import PASSWORD
 
 pytestmark = BROWSER_TEST_MARKS
 
