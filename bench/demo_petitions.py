@@ -25,10 +25,11 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from accounts.models import Role, Unit, User
-from bench import demo_cases, demo_text
+from bench import demo_cases
 from bench.bulk_load import RowWriter, SuspendedConstraints
 from bench.demo_cases import DAY, SHANGHAI, DemoCases
-from bench.demo_county import BUREAU_CODE, GIVEN_NAME_CHARACTERS, SUBCATEGORIES, SURNAMES, TOWNSHIP_WEIGHTS
+from cases.demo import text as demo_text
+from cases.demo.county import BUREAU_CODE, GIVEN_NAME_CHARACTERS, SUBCATEGORIES, SURNAMES, TOWNSHIP_WEIGHTS
 from cases.models import Case, CaseStatus, Deadline, SupervisionOrder
 from petitions.calendar import count_due, horizon, work_calendar
 from petitions.identity import ID_CHECK_CHARACTERS, ID_WEIGHTS, encrypt, lookup_hash, mask_id_number, mask_phone
