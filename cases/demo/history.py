@@ -94,7 +94,7 @@ def _pick(rng: random.Random, weights: dict):
 
 
 def _office_hours(rng: random.Random, moment: datetime) -> datetime:
-    """The same day at an office hour, or the next working day's morning after a weekend."""
+    """An office hour that day, or on the Monday after a weekend (public holidays are not skipped)."""
     local = timezone.localtime(moment)
     day = local.date()
     while day.weekday() >= 5:
@@ -242,7 +242,7 @@ class History:
             township=self.units[township].name,
         )
         visit = channel == Channel.VISIT
-        yield received_at + timedelta(minutes=rng.randint(3, 40))
+        yield min(received_at + timedelta(minutes=rng.randint(3, 40)), self.now)  # registered, even in the last minutes
         petition = petition_services.petition_register(
             actor=clerk,
             channel=channel,
