@@ -50,23 +50,24 @@ Story = Generator[datetime, None, None]
 # story does where it would draw lots, the stage where it stops as if the rest had not happened yet).
 # Everything else is drawn; at the default size these add about 1 % to it.
 SHOWCASE: list[tuple[int, dict]] = [
+    # The ages leave room for the longest draws and a weekend before the stage is reached.
     (0, {"stop": Status.REGISTERED}),
-    (3, {"stop": Status.ROUTED}),
-    (14, {"stop": CaseStatus.ACCEPTED}),
-    (20, {"stop": CaseStatus.ASSIGNED}),
-    (25, {"stop": CaseStatus.PLAN_SUBMITTED}),
-    (35, {"stop": CaseStatus.IN_PROGRESS}),
-    (75, {"extension": "requested"}),
-    (80, {"extension": "approved", "attach": True, "stop": CaseStatus.IN_PROGRESS}),
-    (100, {"stop": CaseStatus.REPLY_DRAFTED}),
-    (105, {"stop": CaseStatus.REPLY_APPROVED}),
-    (110, {"evaluate": False, "stop": CaseStatus.REPLIED}),
-    (120, {"evaluate": True, "stop": CaseStatus.EVALUATED}),
+    (5, {"stop": Status.ROUTED}),
+    (22, {"stop": CaseStatus.ACCEPTED}),
+    (26, {"stop": CaseStatus.ASSIGNED}),
+    (35, {"stop": CaseStatus.PLAN_SUBMITTED}),
+    (50, {"stop": CaseStatus.IN_PROGRESS}),
+    (80, {"extension": "requested"}),
+    (90, {"extension": "approved", "attach": True, "stop": CaseStatus.IN_PROGRESS}),
+    (105, {"stop": CaseStatus.REPLY_DRAFTED}),
+    (110, {"stop": CaseStatus.REPLY_APPROVED}),
+    (115, {"evaluate": False, "stop": CaseStatus.REPLIED}),
+    (125, {"evaluate": True, "stop": CaseStatus.EVALUATED}),
     (140, {"review": False, "stop": CaseStatus.CLOSED}),
     (150, {"review": True, "stop": CaseStatus.REVIEW_REQUESTED}),
     (180, {"review": True, "reexamine": False, "stop": CaseStatus.REVIEW_DECIDED}),
     (210, {"review": True, "reexamine": True, "hearing": True, "stop": CaseStatus.REEXAMINATION_REQUESTED}),
-    (300, {"review": True, "reexamine": True, "hearing": True, "return": True}),
+    (360, {"review": True, "reexamine": True, "hearing": True, "return": True}),
 ]
 
 
