@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 TEST_DATABASE_URL := postgres://postgres@127.0.0.1:5432/xinfang
-DEMO_PETITIONS ?= 3000
+DEMO_PETITIONS ?= 1000
 # The demo runs on the embedded defaults: SQLite in the work tree, Celery tasks run inline, and the
 # notification e-mails written to files in demo-mail/ instead of sent.
 DEMO_ENV := env -u DATABASE_URL -u REDIS_URL DEBUG=1 EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend EMAIL_FILE_PATH=$(CURDIR)/demo-mail
@@ -38,7 +38,7 @@ demo: $(VENV)/.installed-runtime
 	@# No beat in the demo: one reminder scan, so the bells show what is due.
 	$(DEMO_ENV) $(BIN)/python manage.py scan_deadlines
 	@$(DEMO_ENV) $(BIN)/python manage.py shell -v 0 -c "import os; \
-	from petitions.management.commands.seed_demo import DEFAULT_PASSWORD; \
+	from cases.management.commands.seed_demo import DEFAULT_PASSWORD; \
 	print(); \
 	print('Xinfang demo at http://127.0.0.1:8000/ (Django admin at /admin/, API docs at /api/docs/)'); \
 	print('Log in as clerk, handler, leader, supervisor or admin, password:', os.environ.get('DEMO_PASSWORD') or DEFAULT_PASSWORD); \
@@ -48,6 +48,7 @@ demo: $(VENV)/.installed-runtime
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	DEBUG=1 $(BIN)/mypy
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 	$(call compile_messages,DEBUG=1)

@@ -34,9 +34,9 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from accounts.models import Role, Unit, User
-from bench import demo_text
 from bench.bulk_load import RowWriter
-from bench.demo_county import LEADERSHIP_CODE
+from cases.demo import text as demo_text
+from cases.demo.county import LEADERSHIP_CODE
 from cases.models import (
     FINISHED_STATUSES,
     Appeal,

@@ -26,10 +26,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 
 from accounts.models import Role, Unit, User
-from bench import demo_cases, demo_text
+from bench import demo_cases
 from bench.bulk_load import RowWriter, SuspendedConstraints
 from bench.demo_cases import DAY, SHANGHAI, DemoCases
-from bench.demo_county import BUREAU_CODE, GIVEN_NAME_CHARACTERS, SUBCATEGORIES, SURNAMES, TOWNSHIP_WEIGHTS
+from cases.demo import text as demo_text
+from cases.demo.county import BUREAU_CODE, GIVEN_NAME_CHARACTERS, SUBCATEGORIES, SURNAMES, TOWNSHIP_WEIGHTS
 from cases.models import Case, CaseStatus, SupervisionOrder
 from deadlines.calendar import count_due, horizon, work_calendar
 from deadlines.models import Deadline, DeadlineKind, DeadlinePolicy, DeadlineStatus

@@ -1,4 +1,4 @@
-"""Benchmarks of issue 2, part 10, on a database seeded with `seed_demo --petitions 1000000`.
+"""Benchmarks of issue 2, part 10, on a database seeded with `bench/generate.py --petitions 1000000`.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/xinfang_bench .venv/bin/python bench/run.py
 
@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-# The ID numbers were encrypted with the keys `seed_demo` ran with: run both with the same
+# The ID numbers were encrypted with the keys `bench/generate.py` ran with: run both with the same
 # SECRET_KEY / PERSONAL_DATA_KEY, or both without (DEBUG=1 and its development key). Timing runs
 # with DEBUG off all the same (see below), as in production.
 if "SECRET_KEY" not in os.environ:

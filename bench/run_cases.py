@@ -1,5 +1,5 @@
 """Benchmarks of the case pages and API (issue 3, part 8) on a database seeded with
-`seed_demo --petitions 1000000`.
+`bench/generate.py --petitions 1000000`.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/xinfang_bench .venv/bin/python bench/run_cases.py
 

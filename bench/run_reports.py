@@ -1,5 +1,5 @@
 """Benchmarks of the monthly statistics (issue 5, part 8) on a database seeded with
-`seed_demo --petitions 1000000`.
+`bench/generate.py --petitions 1000000`.
 
     DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/xinfang_bench .venv/bin/python bench/run_reports.py
 

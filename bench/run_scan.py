@@ -1,4 +1,4 @@
-"""The reminder scan (issue 4) on a database seeded with `seed_demo --petitions 1000000`.
+"""The reminder scan (issue 4) on a database seeded with `bench/generate.py --petitions 1000000`.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/xinfang_bench .venv/bin/python bench/run_scan.py
 

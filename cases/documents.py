@@ -24,7 +24,7 @@ from accounts.models import Unit, UnitKind
 from cases import models as case_models
 from cases import selectors
 from deadlines.calendar import due_date
-from deadlines.models import DeadlineKind
+from deadlines.models import DeadlineKind, DeadlinePolicy
 from petitions.models import Petition, PetitionPetitioner
 from petitions.models import Status as PetitionStatus
 
@@ -102,8 +102,9 @@ class ExtensionNotice(DocumentContext):
 
     def __post_init__(self):
         super().__post_init__()
-        if not 1 <= self.extra_days <= 30:
-            raise ValueError("An extension is 1 to 30 days.")
+        cap = DeadlinePolicy.objects.get(kind=DeadlineKind.EXTENSION).days
+        if not 1 <= self.extra_days <= cap:
+            raise ValueError(f"An extension is 1 to {cap} days.")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -111,7 +112,6 @@ class _Opinion(DocumentContext):
     """The three parts shared by the reply, the review and the re-examination opinion."""
 
     matter: str
-    facts: str
     opinion: str  # one of OPINIONS
     opinion_detail: str
     legal_basis: str
@@ -120,10 +120,6 @@ class _Opinion(DocumentContext):
         super().__post_init__()
         if self.opinion not in OPINIONS:
             raise ValueError(f"opinion must be one of {OPINIONS}, not {self.opinion!r}.")
-
-    @property
-    def facts_paragraphs(self) -> list[str]:
-        return _paragraphs(self.facts)
 
     @property
     def opinion_paragraphs(self) -> list[str]:
@@ -186,213 +182,6 @@ def render_html(kind: str, context: DocumentContext) -> str:
 def render_pdf(kind: str, context: DocumentContext) -> bytes:
     html = HTML(string=render_html(kind, context), base_url=str(TEMPLATE_DIR), url_fetcher=url_fetcher)
     return html.write_pdf()
-
-
-def acceptance_notice(
-    *,
-    issuing_unit: str,
-    reg_no: str,
-    petitioner_names: list[str],
-    matter: str,
-    received_on: date,
-    accepted_on: date,
-    reply_due_on: date,
-    issued_on: date,
-) -> bytes:
-    """受理告知书: accepted on a date, a written opinion within 60 days."""
-    context = AcceptanceNotice(
-        issuing_unit=issuing_unit,
-        reg_no=reg_no,
-        petitioner_names=petitioner_names,
-        matter=matter,
-        received_on=received_on,
-        accepted_on=accepted_on,
-        reply_due_on=reply_due_on,
-        issued_on=issued_on,
-    )
-    return render_pdf(AcceptanceNotice.kind, context)
-
-
-def not_accepted_notice(
-    *,
-    issuing_unit: str,
-    reg_no: str,
-    petitioner_names: list[str],
-    matter: str,
-    received_on: date,
-    reason: str,
-    legal_basis: str,
-    proper_channel: str,
-    issued_on: date,
-) -> bytes:
-    """不予受理告知书: why, under which article, and where the matter belongs instead."""
-    context = NotAcceptedNotice(
-        issuing_unit=issuing_unit,
-        reg_no=reg_no,
-        petitioner_names=petitioner_names,
-        matter=matter,
-        received_on=received_on,
-        reason=reason,
-        legal_basis=legal_basis,
-        proper_channel=proper_channel,
-        issued_on=issued_on,
-    )
-    return render_pdf(NotAcceptedNotice.kind, context)
-
-
-def not_accepted_again_notice(
-    *,
-    issuing_unit: str,
-    reg_no: str,
-    petitioner_names: list[str],
-    matter: str,
-    received_on: date,
-    reexamination_unit: str,
-    reexamination_on: date,
-    issued_on: date,
-) -> bytes:
-    """不再受理告知书: the same matter after the re-examination concluded it."""
-    context = NotAcceptedAgainNotice(
-        issuing_unit=issuing_unit,
-        reg_no=reg_no,
-        petitioner_names=petitioner_names,
-        matter=matter,
-        received_on=received_on,
-        reexamination_unit=reexamination_unit,
-        reexamination_on=reexamination_on,
-        issued_on=issued_on,
-    )
-    return render_pdf(NotAcceptedAgainNotice.kind, context)
-
-
-def extension_notice(
-    *,
-    issuing_unit: str,
-    reg_no: str,
-    petitioner_names: list[str],
-    matter: str,
-    accepted_on: date,
-    reason: str,
-    extra_days: int,
-    new_due_on: date,
-    issued_on: date,
-) -> bytes:
-    """延期告知书: the reason, the extra days, the new due date."""
-    context = ExtensionNotice(
-        issuing_unit=issuing_unit,
-        reg_no=reg_no,
-        petitioner_names=petitioner_names,
-        matter=matter,
-        accepted_on=accepted_on,
-        reason=reason,
-        extra_days=extra_days,
-        new_due_on=new_due_on,
-        issued_on=issued_on,
-    )
-    return render_pdf(ExtensionNotice.kind, context)
-
-
-def reply(
-    *,
-    issuing_unit: str,
-    reg_no: str,
-    petitioner_names: list[str],
-    matter: str,
-    received_on: date,
-    channel: str,
-    accepted_on: date,
-    facts: str,
-    opinion: str,
-    opinion_detail: str,
-    legal_basis: str,
-    review_body: str,
-    issued_on: date,
-) -> bytes:
-    """处理意见书: how it was received; facts and opinion with legal basis; the right to review."""
-    context = Reply(
-        issuing_unit=issuing_unit,
-        reg_no=reg_no,
-        petitioner_names=petitioner_names,
-        matter=matter,
-        received_on=received_on,
-        channel=channel,
-        accepted_on=accepted_on,
-        facts=facts,
-        opinion=opinion,
-        opinion_detail=opinion_detail,
-        legal_basis=legal_basis,
-        review_body=review_body,
-        issued_on=issued_on,
-    )
-    return render_pdf(Reply.kind, context)
-
-
-def review_opinion(
-    *,
-    issuing_unit: str,
-    reg_no: str,
-    petitioner_names: list[str],
-    matter: str,
-    original_unit: str,
-    original_on: date,
-    requested_on: date,
-    facts: str,
-    opinion: str,
-    opinion_detail: str,
-    legal_basis: str,
-    reexamination_body: str,
-    issued_on: date,
-) -> bytes:
-    """复查意见书: the reply's three parts, ending with the right to re-examination."""
-    context = ReviewOpinion(
-        issuing_unit=issuing_unit,
-        reg_no=reg_no,
-        petitioner_names=petitioner_names,
-        matter=matter,
-        original_unit=original_unit,
-        original_on=original_on,
-        requested_on=requested_on,
-        facts=facts,
-        opinion=opinion,
-        opinion_detail=opinion_detail,
-        legal_basis=legal_basis,
-        reexamination_body=reexamination_body,
-        issued_on=issued_on,
-    )
-    return render_pdf(ReviewOpinion.kind, context)
-
-
-def reexamination_opinion(
-    *,
-    issuing_unit: str,
-    reg_no: str,
-    petitioner_names: list[str],
-    matter: str,
-    review_unit: str,
-    review_on: date,
-    requested_on: date,
-    facts: str,
-    opinion: str,
-    opinion_detail: str,
-    legal_basis: str,
-    issued_on: date,
-) -> bytes:
-    """复核意见书: the reply's three parts, ending with the matter concluded (三级终结)."""
-    context = ReexaminationOpinion(
-        issuing_unit=issuing_unit,
-        reg_no=reg_no,
-        petitioner_names=petitioner_names,
-        matter=matter,
-        review_unit=review_unit,
-        review_on=review_on,
-        requested_on=requested_on,
-        facts=facts,
-        opinion=opinion,
-        opinion_detail=opinion_detail,
-        legal_basis=legal_basis,
-        issued_on=issued_on,
-    )
-    return render_pdf(ReexaminationOpinion.kind, context)
 
 
 # From a case or a petition to the values above: what the case page and the API download.
@@ -532,7 +321,6 @@ def _case_context(case: case_models.Case, kind: str) -> DocumentContext:
             received_on=timezone.localdate(first.received_at),
             channel=CHANNEL_WORDS.get(first.channel, first.get_channel_display()),
             accepted_on=case.accepted_on,
-            facts="",
             opinion=reply.outcome,
             opinion_detail=reply.content,
             legal_basis=reply.legal_basis,
@@ -548,7 +336,6 @@ def _case_context(case: case_models.Case, kind: str) -> DocumentContext:
             original_unit=accepting_unit,
             original_on=_served_on(reply),
             requested_on=review.requested_on,
-            facts="",
             opinion=review.outcome,
             opinion_detail=review.content,
             legal_basis=review.legal_basis,
@@ -563,7 +350,6 @@ def _case_context(case: case_models.Case, kind: str) -> DocumentContext:
         review_unit=_decider_unit_name(review),
         review_on=_served_on(review),
         requested_on=reexamination.requested_on,
-        facts="",
         opinion=reexamination.outcome,
         opinion_detail=reexamination.content,
         legal_basis=reexamination.legal_basis,

@@ -36,10 +36,6 @@ class MonthClosing(models.Model):
     def __str__(self) -> str:
         return f"{self.year}-{self.month:02d}"
 
-    @property
-    def is_open(self) -> bool:
-        return self.reopened_at is not None
-
 
 class ReportSnapshot(models.Model):
     """The figures of a closed month for one scope (the county, or one unit), exactly as the

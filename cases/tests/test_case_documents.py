@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from cases import documents, services
 from cases.models import Case
 from cases.tests.factories import make_case
+from deadlines.models import DeadlineKind, DeadlinePolicy
 from petitions import services as petition_services
 from petitions.tests.factories import make_id_number, make_petition
 
@@ -105,6 +106,14 @@ def test_acceptance_notice_keeps_the_promised_due_date_after_an_extension(county
 
     assert case.handling_due > promised
     assert f"即{chinese(promised)}前" in text
+
+
+def test_extension_notice_for_more_than_30_days_when_the_policy_allows_it(county):
+    """The notice takes its cap from the `extension` policy, like the request: raising it is no 500."""
+    DeadlinePolicy.objects.filter(kind=DeadlineKind.EXTENSION).update(days=45)
+    case = with_approved_extension(county, make_case(county, state="in_progress"), days=40)
+
+    assert "延长40日" in text_of(documents.case_document_pdf(case=case, kind="extension")[1])
 
 
 def test_extension_notice(county):

@@ -1,4 +1,7 @@
-"""Each document rendered to a real PDF with WeasyPrint, then opened with pypdf and read back."""
+"""Each document rendered to a real PDF with WeasyPrint, then opened with pypdf and read back.
+
+Documents are rendered as the product renders them: a context of plain values through `render_pdf`.
+"""
 
 import io
 from datetime import date
@@ -7,6 +10,10 @@ import pytest
 from pypdf import PdfReader
 
 from cases import documents
+from deadlines.models import DeadlineKind, DeadlinePolicy
+
+# The extension notice reads its cap from the deadline policies.
+pytestmark = pytest.mark.django_db
 
 COMMON = {
     "issuing_unit": "某某县人力资源和社会保障局",
@@ -16,16 +23,18 @@ COMMON = {
 }
 OPINION = {
     "matter": "某建筑公司拖欠工资",
-    "facts": "经查，张三于2026年3月至6月在某建筑公司务工。\n该公司尚欠其工资18000元，有考勤记录和工资条为证。",
     "opinion": "support",
-    "opinion_detail": "责令该公司于2026年12月15日前足额支付所欠工资。",
+    "opinion_detail": (
+        "经查，张三于2026年3月至6月在某建筑公司务工。\n该公司尚欠其工资18000元，有考勤记录和工资条为证。\n"
+        "责令该公司于2026年12月15日前足额支付所欠工资。"
+    ),
     "legal_basis": "《保障农民工工资支付条例》第十五条",
 }
 
-# kind → (function, its arguments beyond COMMON, sentences the document must contain)
+# kind → (context class, its arguments beyond COMMON, sentences the document must contain)
 DOCUMENTS = {
     "acceptance": (
-        documents.acceptance_notice,
+        documents.AcceptanceNotice,
         {
             "matter": "某建筑公司拖欠工资",
             "received_on": date(2026, 11, 2),
@@ -35,7 +44,7 @@ DOCUMENTS = {
         ["信访事项受理告知书", "某建筑公司拖欠工资", "2026年11月10日", "60日", "2027年1月11日"],
     ),
     "not_accepted": (
-        documents.not_accepted_notice,
+        documents.NotAcceptedNotice,
         {
             "matter": "劳动合同解除争议",
             "received_on": date(2026, 11, 2),
@@ -46,7 +55,7 @@ DOCUMENTS = {
         ["不予受理告知书", "第三十一条第一项", "不予受理", "县劳动人事争议仲裁委员会申请仲裁"],
     ),
     "not_accepted_again": (
-        documents.not_accepted_again_notice,
+        documents.NotAcceptedAgainNotice,
         {
             "matter": "征地补偿标准",
             "received_on": date(2026, 11, 2),
@@ -56,7 +65,7 @@ DOCUMENTS = {
         ["不再受理告知书", "某某市人民政府", "2026年5月20日", "复核意见", "终结", "第三十六条"],
     ),
     "extension": (
-        documents.extension_notice,
+        documents.ExtensionNotice,
         {
             "matter": "某建筑公司拖欠工资",
             "accepted_on": date(2026, 11, 10),
@@ -67,7 +76,7 @@ DOCUMENTS = {
         ["延期办理告知书", "需进一步调查核实", "延长30日", "2027年2月10日"],
     ),
     "reply": (
-        documents.reply,
+        documents.Reply,
         {
             **OPINION,
             "received_on": date(2026, 11, 2),
@@ -78,7 +87,7 @@ DOCUMENTS = {
         ["信访事项处理意见书", "以来访方式", "调查核实情况", "18000元", "予以支持", "第十五条", "30日内", "某某县人民政府", "复查"],
     ),
     "review": (
-        documents.review_opinion,
+        documents.ReviewOpinion,
         {
             **OPINION,
             "issuing_unit": "某某县人民政府",
@@ -91,7 +100,7 @@ DOCUMENTS = {
         ["信访事项复查意见书", "请求复查", "不予支持", "30日内", "某某市人民政府", "复核"],
     ),
     "reexamination": (
-        documents.reexamination_opinion,
+        documents.ReexaminationOpinion,
         {
             **OPINION,
             "issuing_unit": "某某市人民政府",
@@ -106,8 +115,8 @@ DOCUMENTS = {
 
 
 def render(kind: str, **overrides) -> PdfReader:
-    function, arguments, _ = DOCUMENTS[kind]
-    pdf = function(**{**COMMON, **arguments, **overrides})
+    context_class, arguments, _ = DOCUMENTS[kind]
+    pdf = documents.render_pdf(kind, context_class(**{**COMMON, **arguments, **overrides}))
     assert pdf.startswith(b"%PDF-")
     return PdfReader(io.BytesIO(pdf))
 
@@ -144,13 +153,13 @@ def test_several_petitioners_are_addressed_together():
 
 
 def test_free_text_is_escaped_not_interpreted():
-    text = text_of(render("reply", facts="<b>工资条</b> & 考勤记录"))
+    text = text_of(render("reply", opinion_detail="<b>工资条</b> & 考勤记录"))
 
     assert "<b>工资条</b>&考勤记录" in text
 
 
 def test_a_long_reply_flows_onto_numbered_pages():
-    reader = render("reply", facts="\n".join(["经查，该公司尚欠其工资18000元，有考勤记录和工资条为证。" * 3] * 12))
+    reader = render("reply", opinion_detail="\n".join(["经查，该公司尚欠其工资18000元，有考勤记录和工资条为证。" * 3] * 12))
 
     assert len(reader.pages) >= 2
     assert "—2—" in text_of(reader)
@@ -169,7 +178,7 @@ def test_kind_must_match_its_context():
     ("kind", "overrides", "message"),
     [
         ("reply", {"opinion": "maybe"}, "opinion must be one of"),
-        ("extension", {"extra_days": 31}, "1 to 30 days"),
+        ("extension", {"extra_days": 31}, "1 to 30 days"),  # the `extension` policy's days, 30 unless changed
         ("extension", {"extra_days": 0}, "1 to 30 days"),
         ("acceptance", {"petitioner_names": []}, "at least one petitioner"),
     ],
@@ -189,3 +198,12 @@ def test_network_urls_are_not_fetched(monkeypatch):
     ).write_pdf()
 
     assert requested == []
+
+
+def test_the_extension_notice_follows_the_extension_policy_cap():
+    """An administrator who raises the cap raises it for the notice too (it used to refuse > 30 days)."""
+    DeadlinePolicy.objects.filter(kind=DeadlineKind.EXTENSION).update(days=45)
+
+    assert "延长45日" in text_of(render("extension", extra_days=45))
+    with pytest.raises(ValueError, match="1 to 45 days"):
+        render("extension", extra_days=46)

@@ -1,6 +1,6 @@
 """Words the demo petitions are made of: villages, companies, summaries, reasons.
 
-Summaries are written per second-level category (bench.demo_county.SUBCATEGORIES) the way a clerk
+Summaries are written per second-level category (cases.demo.county.SUBCATEGORIES) the way a clerk
 writes them in the ledger: who, where, what, in one line.
 """
 

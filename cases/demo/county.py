@@ -164,7 +164,7 @@ class CountyReport:
     created_usernames: list[str] = field(default_factory=list)
 
 
-def demo_user_specs() -> list[tuple[str, str, str, list[str]]]:
+def demo_user_specs() -> list[tuple[str, str, str, list[Role]]]:
     """(username, full name, unit code, roles) for every demo user."""
     specs = [
         ("clerk", "张晓明", BUREAU_CODE, [Role.CLERK]),
