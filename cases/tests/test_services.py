@@ -485,6 +485,9 @@ def test_a_reply_served_late_marks_handling_overdue(people):
     assert case.deadlines.get(kind=DeadlineKind.HANDLING).status == DeadlineStatus.OVERDUE
 
 
+# On a day whose 30th day after is a rest day before a working one (2026-12-04: Sunday 3 January), the
+# paused day is the one the end moves to anyway, and the due date stays; here it ends on a Wednesday.
+@pytest.mark.time_machine("2026-09-14T10:00+08:00")
 def test_hearing_days_pause_the_reexamination_opinion_deadline(people):
     case = make_case(people, state="reexamination_requested", accepted_on=TODAY() - timedelta(days=10))
     deadline = case.deadlines.get(kind=DeadlineKind.REEXAMINATION_DECISION)
