@@ -24,19 +24,21 @@ def pytest_addoption(parser):
     )
 
 
+TODAY_TRAVEL = pytest.StashKey[time_machine.travel]()
+
+
 def pytest_configure(config):
     """Travel before collection, in the controller and in every xdist worker (each configures its own session)."""
     today = config.getoption("today")
     if today is not None:
         morning = dt.datetime.combine(today, dt.time(10), tzinfo=ZoneInfo("Asia/Shanghai"))
-        config._today_travel = time_machine.travel(morning, tick=True)
-        config._today_travel.start()
+        config.stash[TODAY_TRAVEL] = time_machine.travel(morning, tick=True)
+        config.stash[TODAY_TRAVEL].start()
 
 
 def pytest_unconfigure(config):
-    travel = getattr(config, "_today_travel", None)
-    if travel is not None:
-        travel.stop()
+    if TODAY_TRAVEL in config.stash:
+        config.stash[TODAY_TRAVEL].stop()
 
 
 def pytest_report_header(config):
