@@ -24,7 +24,7 @@ from petitions.calendar import due_date
 from petitions.models import CalendarDay, CalendarYear, DeadlineKind, DeadlinePolicy, Petition
 from tests.factories import make_case, make_petition, make_user
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.deadlines]
 
 
 @pytest.fixture(autouse=True)

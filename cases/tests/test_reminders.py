@@ -13,6 +13,8 @@ from cases.models import Deadline, DeadlineStatus, ReminderSent
 from petitions.models import DeadlineKind
 from tests.factories import make_case
 
+pytestmark = pytest.mark.deadlines
+
 
 def handling(case) -> Deadline:
     return Deadline.objects.get(case=case, kind=DeadlineKind.HANDLING)

@@ -23,6 +23,8 @@ from cases.tests.test_services import case_state
 from petitions.models import DeadlineKind, TransitionNotAllowed
 from tests.factories import make_case, make_user
 
+pytestmark = pytest.mark.deadlines
+
 TODAY = timezone.localdate
 
 

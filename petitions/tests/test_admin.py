@@ -9,6 +9,8 @@ from django.urls import reverse
 from petitions.models import Action, CalendarDay, CalendarSource, DeadlineKind, DeadlinePolicy, PetitionEvent
 from tests.factories import make_petition, make_user
 
+pytestmark = pytest.mark.deadlines
+
 
 @pytest.fixture(autouse=True)
 def english(settings):

@@ -19,7 +19,7 @@ from petitions import calendar
 from petitions.calendar import calendar_days_due, due_date, is_workday
 from petitions.models import CalendarDay, CalendarSource, CalendarYear, DayUnit, DeadlineKind, DeadlinePolicy
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.deadlines]
 
 
 @pytest.fixture(autouse=True)
