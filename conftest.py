@@ -1,11 +1,49 @@
-"""Fixtures shared by all tests: a small county with one user per role, and a state snapshot."""
+"""Fixtures shared by all tests: a small county with one user per role, and a state snapshot.
 
+`--today=YYYY-MM-DD` runs the session as if on that day, so that a date-dependent test fails on
+demand rather than on the one day of the year it happens to break.
+"""
+
+import datetime as dt
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from accounts.models import UnitKind
 from accounts.tests.factories import make_unit, make_user
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--today",
+        type=dt.date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="run the tests with the clock travelled to 10:00 Asia/Shanghai on this day (ticking)",
+    )
+
+
+TODAY_TRAVEL = pytest.StashKey[time_machine.travel]()
+
+
+def pytest_configure(config):
+    """Travel before collection, in the controller and in every xdist worker (each configures its own session)."""
+    today = config.getoption("today")
+    if today is not None:
+        morning = dt.datetime.combine(today, dt.time(10), tzinfo=ZoneInfo("Asia/Shanghai"))
+        config.stash[TODAY_TRAVEL] = time_machine.travel(morning, tick=True)
+        config.stash[TODAY_TRAVEL].start()
+
+
+def pytest_unconfigure(config):
+    if TODAY_TRAVEL in config.stash:
+        config.stash[TODAY_TRAVEL].stop()
+
+
+def pytest_report_header(config):
+    today = config.getoption("today")
+    return f"today: {today} (clock travelled)" if today else None
 
 
 @pytest.fixture(autouse=True)

@@ -21,6 +21,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+from time_machine import escape_hatch as time_machine_escape_hatch
 
 from accounts.models import Notification, NotificationKind, OutboxEmail, OutboxStatus
 from accounts.tests.factories import make_user
@@ -184,7 +185,9 @@ def people(county):
     return county
 
 
-def test_a_worker_delivers_a_reminder_end_to_end(people, stack):
+def test_a_worker_delivers_a_reminder_end_to_end(people, stack, time_machine):
+    # The worker and beat processes keep the machine's clock, even under --today: so does this test.
+    time_machine.move_to(time_machine_escape_hatch.time.time())
     case = make_case(people, state="assigned")
     OutboxEmail.objects.all().delete()  # the assignment's mail: this test is about the reminder
     Deadline.objects.filter(case=case, kind=DeadlineKind.HANDLING).update(due_on=timezone.localdate())

@@ -18,7 +18,7 @@ from deadlines.models import CalendarDay, CalendarSource, Deadline, DeadlineKind
 from petitions.models import Action, Petition, PetitionEvent
 from petitions.tests.factories import make_petition
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.deadlines]
 
 
 def frozen_at(day: date):

@@ -29,7 +29,7 @@ from deadlines.selectors import deadline_explanations
 from petitions.models import Petition
 from petitions.tests.factories import make_petition
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.deadlines]
 
 
 @pytest.fixture(autouse=True)
@@ -398,6 +398,8 @@ def test_load_holidays_refuses_an_unknown_user(national_day_missing):
 # The petitioner's windows: unused, they lapse; the unit is not late on them.
 
 
+# Logged in on the days it asks on: a session opened at a real "now" long before them would have expired.
+@pytest.mark.time_machine("2026-10-08T10:00+08:00")
 def test_an_unused_review_window_lapses_rather_than_falling_overdue(client, county):
     with frozen_at(date(2026, 9, 1)):
         case = make_case(county, state="replied", accepted_on=date(2026, 8, 3))

@@ -86,6 +86,7 @@ def test_detail_shows_times_in_asia_shanghai(client, county):
     assert "2026-01-01 00:30" in html
 
 
+@pytest.mark.time_machine("2026-09-17T10:00+08:00")  # the day after it was received: still open, and not in the future
 def test_detail_explains_the_decision_deadline_of_an_open_petition(client, county):
     petition = make_petition(actor=county.clerk_a, locality=county.township_a, received_at=datetime(2026, 9, 16, 2, 0, tzinfo=UTC))
     assert petition.decision_due == date(2026, 10, 8)

@@ -14,6 +14,8 @@ from deadlines import services as deadline_services
 from deadlines import tasks
 from deadlines.models import Deadline, DeadlineKind, DeadlineStatus, ReminderSent
 
+pytestmark = pytest.mark.deadlines
+
 
 def handling(case) -> Deadline:
     return Deadline.objects.get(case=case, kind=DeadlineKind.HANDLING)

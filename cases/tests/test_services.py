@@ -418,6 +418,7 @@ def test_a_rejected_plan_is_resubmitted_as_a_new_version(people):
 # Deadlines.
 
 
+@pytest.mark.time_machine("2026-03-16T10:00+08:00")  # two weeks into the case: received 1 March cannot be in the future
 def test_an_approved_extension_moves_the_handling_deadline(people):
     accepted_on = date(2026, 3, 2)
     petition = make_petition(
@@ -453,6 +454,9 @@ def test_a_reply_served_late_marks_handling_overdue(people):
     assert case.deadlines.get(kind=DeadlineKind.HANDLING).status == DeadlineStatus.OVERDUE
 
 
+# On a day whose 30th day after is a rest day before a working one (2026-12-04: Sunday 3 January), the
+# paused day is the one the end moves to anyway, and the due date stays; here it ends on a Wednesday.
+@pytest.mark.time_machine("2026-09-14T10:00+08:00")
 def test_hearing_days_pause_the_reexamination_opinion_deadline(people):
     case = make_case(people, state="reexamination_requested", accepted_on=TODAY() - timedelta(days=10))
     deadline = case.deadlines.get(kind=DeadlineKind.REEXAMINATION_DECISION)

@@ -19,7 +19,7 @@ from deadlines import calendar
 from deadlines.calendar import count_due, due_date, horizon, work_calendar
 from deadlines.models import CalendarDay, CalendarSource, CalendarYear, DayUnit, DeadlineKind, DeadlinePolicy
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.deadlines]
 
 
 @pytest.fixture(autouse=True)

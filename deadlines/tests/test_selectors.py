@@ -4,6 +4,8 @@ import pytest
 
 from deadlines import selectors
 
+pytestmark = pytest.mark.deadlines
+
 # The warning to administrators about a holiday schedule not yet entered.
 
 

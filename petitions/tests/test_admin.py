@@ -11,6 +11,8 @@ from deadlines.models import CalendarDay, CalendarSource, DeadlineKind, Deadline
 from petitions.models import Action, PetitionEvent
 from petitions.tests.factories import make_petition
 
+pytestmark = pytest.mark.deadlines
+
 
 @pytest.fixture(autouse=True)
 def english(settings):
