@@ -1,8 +1,6 @@
 """The user of a request is read with their unit in one query, by session and by token alike."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -11,11 +9,10 @@ from accounts.authentication import TokenAuthentication, UserWithUnitBackend
 from accounts.models import User
 
 
-def test_the_session_backend_reads_the_user_with_their_unit(county):
-    with CaptureQueriesContext(connection) as captured:
+def test_the_session_backend_reads_the_user_with_their_unit(county, django_assert_num_queries):
+    with django_assert_num_queries(1):
         user = UserWithUnitBackend().get_user(county.handler_a.pk)
         unit_name = user.unit.name
-    assert len(captured) == 1
     assert unit_name == county.township_a.name
 
 
@@ -25,12 +22,11 @@ def test_the_session_backend_refuses_an_inactive_or_unknown_user(county):
     assert UserWithUnitBackend().get_user(999999) is None
 
 
-def test_a_token_reads_its_user_with_their_unit(county):
+def test_a_token_reads_its_user_with_their_unit(county, django_assert_num_queries):
     key = Token.objects.create(user=county.handler_a).key
-    with CaptureQueriesContext(connection) as captured:
+    with django_assert_num_queries(1):
         user, _token = TokenAuthentication().authenticate_credentials(key)
         unit_name = user.unit.name
-    assert len(captured) == 1
     assert unit_name == county.township_a.name
 
 
