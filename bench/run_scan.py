@@ -459,13 +459,6 @@ def main() -> None:
         f"  in the reminder window on {as_of}: {data['owed_in_reminder_window']:,}; open supervision orders "
         f"{data['supervision_orders_open']:,}; users with e-mail on {data['users_with_email_on']} of {data['active_users']}"
     )
-    waiting = data["petitions_waiting_for_decision"]
-    if waiting:
-        print(
-            f"Petitions waiting for a decision (the scan reminds them too): {waiting['total']:,}; "
-            f"overdue {waiting['overdue']:,}, due today {waiting['due_today']:,}, "
-            f"due in 1–{data['due_soon_days']} days {waiting['due_soon']:,}, later {waiting['later']:,}."
-        )
     if data["reminder_rows_before"]:
         print(f"  note: {data['reminder_rows_before']:,} reminder rows were there already; the catch-up counts only what is left to send.")
 
