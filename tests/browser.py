@@ -10,6 +10,8 @@ import pytest
 from django.db import connections
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+# Where the browser tests leave their screenshots, to be looked at.
+SCREENS = Path(os.environ.get("SCREENSHOT_DIR", "/tmp/screens"))
 LAUNCH_ARGS = [
     "--headless",
     "--no-sandbox",

@@ -4,31 +4,18 @@ Playwright drives Debian's Chromium through its executable path (Playwright's ow
 download is not available on these machines).
 """
 
-import os
 import re
 import time
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 from django.utils import timezone
 
 from accounts.tests.factories import PASSWORD
 from petitions.models import Petition, PetitionPetitioner
 from petitions.tests.factories import make_id_number, make_petition
-from tests.browser import BROWSER_TEST_MARKS, chromium_page
-
-SCREENS = Path(os.environ.get("SCREENSHOT_DIR", "/tmp/screens"))
+from tests.browser import BROWSER_TEST_MARKS, SCREENS
 
 pytestmark = BROWSER_TEST_MARKS
-
-
-@pytest.fixture
-def page(monkeypatch, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    with chromium_page(monkeypatch) as page:
-        yield page
 
 
 def test_clerk_registers_a_group_visit_with_the_keyboard(page, live_server, county):

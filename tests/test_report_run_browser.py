@@ -6,12 +6,10 @@ and polling; the test then builds the file itself, as a worker would, and while 
 shows how far it has got.
 """
 
-import os
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
 from django.utils import timezone
 
 from accounts.tests.factories import PASSWORD
@@ -19,19 +17,9 @@ from petitions.tests.factories import make_petition
 from reporting import exports, services
 from reporting.models import ReportRun, RunStatus
 from reporting.tasks import report_run_build
-from tests.browser import BROWSER_TEST_MARKS, chromium_page
-
-SCREENS = Path(os.environ.get("SCREENSHOT_DIR", "/tmp/screens"))
+from tests.browser import BROWSER_TEST_MARKS, SCREENS
 
 pytestmark = BROWSER_TEST_MARKS
-
-
-@pytest.fixture
-def page(monkeypatch, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    with chromium_page(monkeypatch) as page:
-        yield page
 
 
 def test_supervisor_asks_for_a_pdf_and_sees_it_built(page, live_server, county, monkeypatch):
