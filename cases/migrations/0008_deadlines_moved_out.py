@@ -11,11 +11,9 @@ class Migration(migrations.Migration):
         ('deadlines', '0002_from_petitions_and_cases'),
     ]
 
+    # Whole tables dropped (removing a field first would make SQLite rebuild them with constraints
+    # that name it).
     operations = [
-        migrations.RemoveField(
-            model_name='deadline',
-            name='case',
-        ),
         migrations.AlterField(
             model_name='supervisionorder',
             name='deadline',

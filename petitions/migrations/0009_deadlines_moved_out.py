@@ -11,16 +11,10 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RemoveField(
-            model_name='calendarday',
-            name='year',
-        ),
+        # Whole tables dropped (removing a field first would make SQLite rebuild them with
+        # constraints that name it).
         migrations.DeleteModel(
-            name='DeadlinePolicy',
-        ),
-        migrations.RemoveField(
-            model_name='petitionreminder',
-            name='petition',
+            name='PetitionReminder',
         ),
         migrations.DeleteModel(
             name='CalendarDay',
@@ -29,6 +23,6 @@ class Migration(migrations.Migration):
             name='CalendarYear',
         ),
         migrations.DeleteModel(
-            name='PetitionReminder',
+            name='DeadlinePolicy',
         ),
     ]
