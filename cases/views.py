@@ -287,7 +287,6 @@ def _case_page(request: AuthenticatedHttpRequest, case: Case, *, status: int = 2
         "is_overdue": case.is_overdue(today),
         "handling_days_left": (case.handling_due - today).days if case.status in HANDLING_STATUSES else None,
         "petition_links": case.petition_links.all(),
-        "first_petition": case.first_petition,
         "deadlines": _deadline_rows(case, today),
         "extension": extension_of(case),
         "appeals": case.appeals.all(),
