@@ -134,19 +134,21 @@ def deadlines_recount(*, actor: User, changed_from: date = date.min, kind: str |
     given — and let each owner record the moves on its timeline. Call inside the change's transaction.
 
     A due date before the changed day was counted without looking at it, so only later ones are
-    read. The subjects with such clocks are locked first, in the services' order (subject, then
-    deadline): a step under way on the old calendar finishes first and is recounted here, or starts
-    after and counts on the new one. One read of the policies and one of the calendar, one update,
+    read. The subjects with such clocks (of the owners the change concerns) are locked first, in the
+    services' order (subject, then deadline): a step under way on the old calendar finishes first and
+    is recounted here, or starts after and counts on the new one. One read of the policies and one of the calendar, one update,
     whatever the number of clocks.
     """
     open_from = Deadline.objects.filter(status=DeadlineStatus.OPEN, due_on__gte=changed_from).exclude(kind=DeadlineKind.SUPERVISION)
+    candidates = open_from.filter(kind=kind) if kind is not None else open_from
+    # Only the owners of the step that changed: a new handling limit locks no petition.
+    waiting = open_from.filter(subject_type_id__in=candidates.values("subject_type_id"))
     subjects: dict[int, list[int]] = defaultdict(list)
-    for type_id, subject_id in open_from.values_list("subject_type_id", "subject_id").distinct().order_by("subject_type_id", "subject_id"):
+    for type_id, subject_id in waiting.values_list("subject_type_id", "subject_id").distinct().order_by("subject_type_id", "subject_id"):
         subjects[type_id].append(subject_id)
     for type_id, ids in subjects.items():
         model = subject_model(type_id)
         list(model._default_manager.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
-    candidates = open_from.filter(kind=kind) if kind is not None else open_from
     deadlines = list(candidates.select_for_update().order_by("pk"))
     if not deadlines:
         return DeadlinesMoved()

@@ -428,7 +428,7 @@ def petitioner_reveal(*, actor: User, petitioner: Petitioner, reason: str = "") 
 def petition_deadlines_moved(moved: list[MovedDeadline], actor: User) -> None:
     """A calendar or policy change moved decision deadlines: the petitions' due dates follow, each
     with an event on its timeline."""
-    petitions = Petition.objects.in_bulk([item.deadline.subject_id for item in moved])
+    petitions = Petition.objects.only("pk", "status", "decision_due").in_bulk([item.deadline.subject_id for item in moved])
     events = []
     for item in moved:
         petition = petitions[item.deadline.subject_id]
