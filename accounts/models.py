@@ -24,6 +24,14 @@ class Unit(models.Model):
     parent = models.ForeignKey(
         "self", verbose_name=_("parent unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
+    # Reviews of this unit's replies are decided by the body above it (Art. 35), usually outside the
+    # county's units; its name is printed in the reply and offered when the opinion is recorded.
+    higher_body = models.CharField(
+        _("next-higher body"),
+        max_length=100,
+        blank=True,
+        help_text=_("The body that decides a review of this unit's replies, e.g. 县人民政府."),
+    )
 
     class Meta:
         verbose_name = _("unit")
@@ -84,6 +92,9 @@ class NotificationKind(models.TextChoices):
     APPROVAL = "approval", _("Waiting for your approval")
     DECIDED = "decided", _("Your submission was decided")
     ROUTED = "routed", _("Petition to decide")
+    OBJECTED = "objected", _("Petition handed back")
+    ACCEPTED = "accepted", _("Case accepted into your unit")
+    COMPLETION_REPORT = "completion_report", _("Completion report received")
     REPORT = "report", _("Monthly report ready")
 
 

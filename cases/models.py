@@ -47,6 +47,7 @@ class CaseAction(models.TextChoices):
     EXTENSION_REJECT = "extension_reject", _("Extension refused")
     REPLY_DRAFT = "reply_draft", _("Reply drafted")
     REPLY_APPROVE = "reply_approve", _("Reply approved")
+    REPLY_REJECT = "reply_reject", _("Reply sent back")
     REPLY_SERVE = "reply_serve", _("Reply served")
     EVALUATION = "evaluation", _("Evaluation recorded")
     REVIEW_REQUEST = "review_request", _("Review requested")
@@ -57,6 +58,8 @@ class CaseAction(models.TextChoices):
     DEADLINE_RECOMPUTED = "deadline_recomputed", _("Deadline recomputed")
     SUPERVISION_ISSUE = "supervision_issue", _("Supervision order issued")
     SUPERVISION_RESPOND = "supervision_respond", _("Supervision order answered")
+    COMPLETION_REPORT = "completion_report", _("Completion report sent")
+    AFTERCARE = "aftercare", _("Work after conclusion recorded")
 
 
 S = CaseStatus
@@ -89,6 +92,7 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     CaseAction.EXTENSION_REJECT: (frozenset({S.IN_PROGRESS}), None),
     CaseAction.REPLY_DRAFT: (frozenset({S.IN_PROGRESS, S.REPLY_DRAFTED}), S.REPLY_DRAFTED),
     CaseAction.REPLY_APPROVE: (frozenset({S.REPLY_DRAFTED}), S.REPLY_APPROVED),
+    CaseAction.REPLY_REJECT: (frozenset({S.REPLY_DRAFTED}), S.IN_PROGRESS),
     CaseAction.REPLY_SERVE: (frozenset({S.REPLY_APPROVED}), S.REPLIED),
     CaseAction.EVALUATION: (frozenset({S.REPLIED}), S.EVALUATED),
     CaseAction.CLOSE: (frozenset({S.REPLIED, S.EVALUATED}), S.CLOSED),
@@ -99,6 +103,10 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     # The county office may order any unconcluded case on; an order already given can be answered at any stage.
     CaseAction.SUPERVISION_ISSUE: (frozenset(S) - {S.CONCLUDED}, None),
     CaseAction.SUPERVISION_RESPOND: (frozenset(S), None),
+    # An assigned (交办) petition's report back to the unit that assigned it, once the reply is served.
+    CaseAction.COMPLETION_REPORT: (frozenset(S) - HANDLING_STATUSES, None),
+    # After re-examination the matter is final, but the work with the petitioner goes on (Art. 37 ¶3).
+    CaseAction.AFTERCARE: (frozenset({S.CONCLUDED}), None),
 }
 
 
@@ -326,6 +334,7 @@ class Outcome(models.TextChoices):
 
 class ReplyStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
+    RETURNED = "returned", _("Sent back")
     APPROVED = "approved", _("Approved")
     SERVED = "served", _("Served")
 
@@ -344,6 +353,7 @@ class Reply(models.Model):
         help_text=_("The laws and articles the opinion rests on; printed in the reply."),
     )
     status = models.CharField(_("status"), max_length=10, choices=ReplyStatus.choices, default=ReplyStatus.DRAFT)
+    returned_reason = models.TextField(_("reason sent back"), blank=True)
     drafted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     approved_at = models.DateTimeField(null=True, blank=True)
@@ -394,6 +404,9 @@ class Appeal(models.Model):
         help_text=_("The laws and articles the opinion rests on; printed in the opinion."),
     )
     served_on = models.DateField(_("served on"), null=True, blank=True)
+    # The next-higher body that decided (Arts. 35–36), in whose name the opinion is issued; the county
+    # office only records it (decided_by).
+    body = models.CharField(_("deciding body"), max_length=100, blank=True, db_default="")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
@@ -435,3 +448,62 @@ class SupervisionOrder(models.Model):
 
     def __str__(self) -> str:
         return _("Supervision order %(id)d") % {"id": self.pk}
+
+
+class CompletionReport(models.Model):
+    """The report an assigned (交办) petition owes the unit that assigned it (办结报告, Art. 22)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="completion_reports")
+    petition = models.OneToOneField(Petition, verbose_name=_("petition"), on_delete=models.PROTECT, related_name="+")
+    to_unit = models.ForeignKey(Unit, verbose_name=_("reported to"), on_delete=models.PROTECT, related_name="+")
+    content = models.TextField(_("report"))
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("completion report")
+        verbose_name_plural = _("completion reports")
+        ordering = ["submitted_at", "id"]
+
+
+class AftercareKind(models.TextChoices):
+    GUIDANCE = "guidance", _("Guidance and education")
+    MEDIATION = "mediation", _("Resolving the dispute")
+    ASSISTANCE = "assistance", _("Help and relief")
+
+
+class Aftercare(models.Model):
+    """Work with the petitioner after the matter is concluded (疏导教育、矛盾化解、帮扶救助, Art. 37 ¶3)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="aftercare")
+    kind = models.CharField(_("kind"), max_length=12, choices=AftercareKind.choices)
+    done_on = models.DateField(_("done on"))
+    note = models.TextField(_("what was done"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("work after conclusion")
+        verbose_name_plural = _("work after conclusion")
+        ordering = ["done_on", "id"]
+
+
+class MatterDecision(models.TextChoices):
+    NOT_ACCEPTED_AGAIN = "not_accepted_again", _("Not accepted again: the same facts and reasons")
+    ACCEPTED_AS_NEW = "accepted_as_new", _("Accepted as a new matter")
+
+
+class ConcludedMatterDecision(models.Model):
+    """A person's judgement on a petition about a concluded matter (Art. 36 ¶3): the same facts and
+    reasons (not accepted again, the notice cites the concluded case), or something new (accepted)."""
+
+    petition = models.OneToOneField(Petition, on_delete=models.PROTECT, related_name="concluded_matter_decision")
+    concluded_case = models.ForeignKey(Case, verbose_name=_("concluded case"), on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(_("decision"), max_length=20, choices=MatterDecision.choices)
+    new_facts = models.TextField(_("what is new"), blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("decision on a concluded matter")
+        verbose_name_plural = _("decisions on concluded matters")

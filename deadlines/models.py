@@ -28,6 +28,7 @@ class DeadlineKind(models.TextChoices):
     REEXAMINATION_REQUEST = "reexamination_request", _("Request for re-examination")
     REEXAMINATION_DECISION = "reexamination_decision", _("Re-examination opinion")
     SUPERVISION = "supervision", _("Supervision order")
+    COMPLETION_REPORT = "completion_report", _("Completion report to the assigning unit")
 
 
 class DayUnit(models.TextChoices):

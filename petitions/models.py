@@ -106,6 +106,7 @@ class Action(models.TextChoices):
     NOT_ACCEPT = "not_accept", _("Not accepted")
     DIVERT = "divert", _("Diverted")
     FILE = "file", _("Filed")
+    OBJECT = "object", _("Handed back: not competent")
     ATTACH_FILE = "attach_file", _("Attachment added")
     DEADLINE_RECOMPUTED = "deadline_recomputed", _("Deadline recomputed")
 
@@ -121,6 +122,8 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     Action.NOT_ACCEPT: (frozenset({Status.REGISTERED, Status.ROUTED}), Status.NOT_ACCEPTED),
     Action.DIVERT: (frozenset({Status.REGISTERED, Status.ROUTED}), Status.DIVERTED),
     Action.FILE: (frozenset({Status.REGISTERED, Status.ROUTED}), Status.FILED),
+    # The unit it was routed to says it is not competent (Art. 23 ¶3): back to the unit that routed it.
+    Action.OBJECT: (frozenset({Status.ROUTED}), Status.REGISTERED),
 }
 # The competent unit's acceptance, which opens or joins a case: carried out by cases.services.petition_accept,
 # since a case is the cases app's (dependencies point accounts ← petitions ← cases).
@@ -168,6 +171,11 @@ class Petition(models.Model):
         Unit, verbose_name=_("routed to"), null=True, blank=True, on_delete=models.PROTECT, related_name="routed_petitions"
     )
     route_mode = models.CharField(_("routing mode"), max_length=10, choices=RouteMode.choices, blank=True)
+    # The unit whose clerk routed it: an objection hands it back there, and an assigned (交办)
+    # petition's completion report is owed to it.
+    routed_by_unit = models.ForeignKey(
+        Unit, verbose_name=_("routed by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     # The decision clock's due date (deadlines.Deadline, kind decision), kept on the row for the lists.
     decision_due = models.DateField(_("decision due"))
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)

@@ -352,10 +352,10 @@ def petition_route(*, actor: User, petition: Petition, unit: Unit, mode: str) ->
     with transaction.atomic():
         locked, result = petition_claim(petition, Action.ROUTE)
         from_status = locked.status
-        locked.status, locked.unit, locked.route_mode = result, unit, mode
+        locked.status, locked.unit, locked.route_mode, locked.routed_by_unit_id = result, unit, mode, actor.unit_id
         # The new unit's clock starts today, and reminds it afresh.
         locked.decision_due = deadline_open(subject=locked, kind=DeadlineKind.DECISION, start=timezone.localdate()).due_on
-        locked.save(update_fields=["status", "unit", "route_mode", "decision_due"])
+        locked.save(update_fields=["status", "unit", "route_mode", "routed_by_unit", "decision_due"])
         _event(locked, actor, Action.ROUTE, from_status=from_status, unit=unit, note=str(RouteMode(mode).label))
         with site_language():
             message = _("Petition %(reg_no)s was routed to %(unit)s; decide whether to accept it by %(due)s.") % {
