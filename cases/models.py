@@ -353,7 +353,7 @@ class Reply(models.Model):
         help_text=_("The laws and articles the opinion rests on; printed in the reply."),
     )
     status = models.CharField(_("status"), max_length=10, choices=ReplyStatus.choices, default=ReplyStatus.DRAFT)
-    returned_reason = models.TextField(_("reason sent back"), blank=True)
+    returned_reason = models.TextField(_("reason sent back"), blank=True, db_default="")
     drafted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     approved_at = models.DateTimeField(null=True, blank=True)

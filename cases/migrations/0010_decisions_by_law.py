@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="reply",
             name="returned_reason",
-            field=models.TextField(blank=True, verbose_name="reason sent back"),
+            field=models.TextField(blank=True, db_default="", verbose_name="reason sent back"),
         ),
         migrations.AlterField(
             model_name="caseevent",

@@ -75,8 +75,10 @@ def test_the_default_policies_follow_the_regulation():
         "review_decision": (30, DayUnit.CALENDAR, True),
         "reexamination_request": (30, DayUnit.CALENDAR, True),
         "reexamination_decision": (30, DayUnit.CALENDAR, True),
+        "completion_report": (60, DayUnit.CALENDAR, True),
     }
     assert DeadlinePolicy.objects.get(kind="reexamination_decision").basis == "《信访工作条例》（2022）第三十六条"
+    assert DeadlinePolicy.objects.get(kind="completion_report").basis == "《信访工作条例》（2022）第二十二条"
 
 
 # Calendar days
