@@ -40,7 +40,7 @@ def _step(today: date, step: str, owner: str = "", due_on: date | None = None, a
 
 
 def _named(role: str, names: list[str]) -> str:
-    return _("%(role)s: %(names)s") % {"role": role, "names": "、".join(names)} if names else role
+    return _("%(role)s: %(names)s") % {"role": role, "names": _(", ").join(names)} if names else role
 
 
 def _unique_units(*units: Unit | None) -> list[Unit]:
@@ -54,7 +54,7 @@ def _unique_units(*units: Unit | None) -> list[Unit]:
 def _team(case: Case) -> str:
     """The lead unit's and the team units' handlers, and the members by name."""
     units = _unique_units(case.lead_unit, *case.supporting_units.all(), case.stability_unit) or [case.accepting_unit]
-    role = _("The team's handlers (%(units)s)") % {"units": "、".join(unit.name for unit in units)}
+    role = _("The team's handlers (%(units)s)") % {"units": _(", ").join(unit.name for unit in units)}
     return _named(role, [str(member) for member in case.members.all()])
 
 
