@@ -27,6 +27,7 @@ from cases.models import (
     Reply,
     SupervisionOrder,
 )
+from cases.next_step import case_next_step
 from cases.selectors import case_timeline
 from deadlines.models import Deadline, DeadlineStatus
 
@@ -211,6 +212,12 @@ class CaseSerializer(serializers.ModelSerializer):
         return case.is_overdue(self.context.get("today") or timezone.localdate())
 
 
+class NextStepSerializer(serializers.Serializer):
+    step = serializers.CharField(help_text=_("What must happen next, in the user's language."))
+    owner = serializers.CharField(help_text=_("Who owns it: a role, with the names and units known; empty when nothing is owed."))
+    due_on = serializers.DateField(allow_null=True, help_text=_("The day it is due (the handling due date, a window's last day), or null."))
+
+
 class CaseDetailSerializer(CaseSerializer):
     """The case with its timeline, appeals, hearings, supervision orders and the documents it can print."""
 
@@ -220,9 +227,10 @@ class CaseDetailSerializer(CaseSerializer):
     supervision_orders = SupervisionOrderSerializer(many=True, read_only=True, help_text=_("Oldest first."))
     documents = serializers.SerializerMethodField(help_text=_("Kinds downloadable at `documents/{kind}.pdf` in the case's current state."))
     events = serializers.SerializerMethodField(help_text=_("The timeline, oldest first."))
+    next_step = serializers.SerializerMethodField(help_text=_("What must happen next on the case, who owns it and by when."))
 
     class Meta(CaseSerializer.Meta):
-        fields = [*CaseSerializer.Meta.fields, "appeals", "hearings", "supervision_orders", "documents", "events"]
+        fields = [*CaseSerializer.Meta.fields, "appeals", "hearings", "supervision_orders", "documents", "events", "next_step"]
         read_only_fields = fields
 
     def get_documents(self, case: Case) -> list[str]:
@@ -231,6 +239,10 @@ class CaseDetailSerializer(CaseSerializer):
     @extend_schema_field(EventSerializer(many=True))
     def get_events(self, case: Case):
         return EventSerializer(case_timeline(case), many=True).data
+
+    @extend_schema_field(NextStepSerializer)
+    def get_next_step(self, case: Case):
+        return NextStepSerializer(case_next_step(case, self.context.get("today") or timezone.localdate())).data
 
 
 # Input

@@ -26,6 +26,7 @@ from accounts.selectors import unit_list, user_list
 from cases import documents, forms, permissions, selectors, services
 from cases.actions import ACTIONS, Action, extension_of
 from cases.models import HANDLING_STATUSES, Case, SupervisionOrder
+from cases.next_step import case_next_step, petition_next_step
 from config.pagination import LargeTablePaginator
 from deadlines.models import DeadlineStatus
 from deadlines.selectors import deadline_explanations
@@ -79,6 +80,7 @@ def _petition_page(
     context = petition_page_context(user, petition)
     may_decide = petition_permissions.can_decide(user, petition) and petition.can(PetitionAction.NOT_ACCEPT)
     context["decision_form"] = decision_form or (DecisionForm() if may_decide else None)
+    context["next_step"] = petition_next_step(petition, timezone.localdate())
     return render(request, "cases/petition_detail.html", context, status=status)
 
 
@@ -293,6 +295,7 @@ def _case_page(request: AuthenticatedHttpRequest, case: Case, *, status: int = 2
         "supervision_orders": _supervision_rows(user, case, today, failed),
         "timeline": list(selectors.case_timeline(case)),
         "actions": _offered_actions(user, case, failed),
+        "next_step": case_next_step(case, today),
     }
     return render(request, "cases/detail.html", context, status=status)
 
