@@ -960,7 +960,7 @@ def test_the_reexamination_form_leaves_the_body_to_the_recorder_with_a_hint(clie
 
     form = _action_form(response, "reexamination_decide")
     assert not form["body"].value()
-    assert "the body above the one that reviewed" in form.fields["body"].help_text
+    assert "The body above the one that reviewed" in form.fields["body"].help_text
 
 
 @pytest.mark.parametrize(("field", "blank"), [("body", " "), ("legal_basis", "")])
