@@ -51,7 +51,7 @@ UNITS: list[tuple[str, str, str]] = [
 
 # Who decides a review of a unit's replies (Art. 35): for the county's townships and departments, the
 # county government.
-HIGHER_BODIES = {UnitKind.TOWNSHIP: "县人民政府", UnitKind.DEPARTMENT: "县人民政府"}
+HIGHER_BODIES: dict[str, str] = {UnitKind.TOWNSHIP: "县人民政府", UnitKind.DEPARTMENT: "县人民政府"}
 
 # Share of the county's petitions about each township (the county seat has the most).
 TOWNSHIP_WEIGHTS = {

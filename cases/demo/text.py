@@ -249,7 +249,7 @@ OPINIONS = {
 # The bodies that decide above a county's units (Arts. 35–36): the review by the county government
 # (or a unit's own next-higher body), the re-examination by the city's.
 REEXAMINATION_BODIES = ("市人民政府", "市人民政府信访局")
-REVIEW_BASES = ("《信访工作条例》第三十二条、第三十五条", "《信访工作条例》第三十五条，《保障农民工工资支付条例》第三条")
+REVIEW_BASES = ("《信访工作条例》第三十二条、第三十五条", "《信访工作条例》第三十五条")
 REEXAMINATION_BASES = ("《信访工作条例》第三十六条", "《信访工作条例》第三十六条第一款、第二款")
 # An assigned (交办) petition's report back to the unit that assigned it (Art. 22).
 COMPLETION_REPORTS = (

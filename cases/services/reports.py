@@ -2,6 +2,7 @@
 在指定办理期限内反馈结果，提交办结报告), and its clock."""
 
 from datetime import date
+from typing import cast
 
 from django.db import transaction
 from django.urls import reverse
@@ -9,7 +10,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
-from accounts.models import NotificationKind, Role, User
+from accounts.models import NotificationKind, Role, Unit, User
 from accounts.selectors import unit_users
 from accounts.services import notification_draft, notifications_send, site_language
 from cases import permissions, selectors
@@ -38,15 +39,18 @@ def completion_report_submit(*, actor: User, case: Case, content: str) -> list[C
     content = required_text(content, "content", _("Write the report: how the matter was handled and its result."))
     with transaction.atomic():
         locked, _result = transition_claim(case, CaseAction.COMPLETION_REPORT)
-        owed = list(selectors.assignments_unreported([locked.pk]).select_related("routed_by_unit"))
+        # (petition, the unit that assigned it): the selector keeps only petitions that have one.
+        owed = [
+            (petition, cast(Unit, petition.routed_by_unit))
+            for petition in selectors.assignments_unreported([locked.pk]).select_related("routed_by_unit")
+        ]
         if not owed:
             raise TransitionNotAllowed(_("No assigned petition of this case is waiting for its completion report."))
         reports = CompletionReport.objects.bulk_create(
-            CompletionReport(case=locked, petition=petition, to_unit=petition.routed_by_unit, content=content, submitted_by=actor)
-            for petition in owed
+            CompletionReport(case=locked, petition=petition, to_unit=unit, content=content, submitted_by=actor) for petition, unit in owed
         )
         deadline_meet(subject=locked, kind=DeadlineKind.COMPLETION_REPORT, on=timezone.localdate())
-        units = list(dict.fromkeys(petition.routed_by_unit.name for petition in owed))
+        units = list(dict.fromkeys(unit.name for _petition, unit in owed))
         event_write(
             locked,
             actor,
@@ -57,19 +61,19 @@ def completion_report_submit(*, actor: User, case: Case, content: str) -> list[C
     return reports
 
 
-def _assigning_units_notify(case: Case, petitions: list[Petition], content: str) -> None:
+def _assigning_units_notify(case: Case, owed: list[tuple[Petition, Unit]], content: str) -> None:
     """The assigning unit's clerks and leaders. Its people may not see the case (not on its team):
     they are sent to it if they can open it, else to the petition, which they routed."""
     drafts = []
-    for petition in petitions:
+    for petition, unit in owed:
         with site_language():
             message = _("Completion report on case %(case)s (petition %(reg_no)s, assigned by %(unit)s): %(content)s") % {
                 "case": case.number,
                 "reg_no": petition.reg_no,
-                "unit": petition.routed_by_unit.name,
+                "unit": unit.name,
                 "content": Truncator(content).chars(120),
             }
-        for user in unit_users(petition.routed_by_unit_id, Role.CLERK, Role.LEADER):
+        for user in unit_users(unit.pk, Role.CLERK, Role.LEADER):
             if selectors.cases_visible_to(user).filter(pk=case.pk).exists():
                 link = reverse("case-detail", args=[case.pk])
             elif petitions_visible_to(user).filter(pk=petition.pk).exists():
