@@ -7,9 +7,9 @@ from accounts.models import Notification, OutboxEmail, Unit, User
 
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "kind", "parent"]
+    list_display = ["code", "name", "kind", "parent", "higher_body"]
     list_filter = ["kind"]
-    search_fields = ["code", "name"]
+    search_fields = ["code", "name", "higher_body"]
 
 
 @admin.register(User)

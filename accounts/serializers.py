@@ -22,7 +22,7 @@ class UnitBriefSerializer(serializers.ModelSerializer):
 class UnitSerializer(serializers.ModelSerializer):
     class Meta:
         model = Unit
-        fields = ["id", "code", "name", "kind", "parent"]
+        fields = ["id", "code", "name", "kind", "parent", "higher_body"]
 
 
 class RolesField(serializers.ListField):

@@ -391,8 +391,13 @@ ACTIONS: dict[str, Action] = {
             title=_("Record the review opinion"),
             button=_("Record the opinion"),
             done=_("The review opinion is recorded."),
-            form=forms.AppealDecisionForm,
-            api=Endpoint("review/decide", "The review opinion. County supervisors.", serializers.AppealDecideSerializer),
+            form=forms.ReviewDecisionForm,
+            api=Endpoint(
+                "review/decide",
+                "The review opinion of the body that decided (`body`, the next-higher body of the unit that handled the case), "
+                "issued in its name, with its legal basis. Recorded by county supervisors.",
+                serializers.AppealDecideSerializer,
+            ),
             open=True,
         ),
         Action(
@@ -422,13 +427,51 @@ ACTIONS: dict[str, Action] = {
             title=_("Record the re-examination opinion"),
             button=_("Record the opinion"),
             done=_("The re-examination opinion is recorded; the matter is concluded."),
-            form=forms.AppealDecisionForm,
+            form=forms.ReexaminationDecisionForm,
             api=Endpoint(
                 "reexamination/decide",
-                "The re-examination opinion; it concludes the matter. County supervisors.",
+                "The re-examination opinion of the body that decided (`body`, the body above the reviewer), issued in its name, "
+                "with its legal basis; it concludes the matter. Recorded by county supervisors.",
                 serializers.AppealDecideSerializer,
             ),
             open=True,
+        ),
+        Action(
+            name="completion_report",
+            transition=CaseAction.COMPLETION_REPORT,
+            guard=permissions.can_work_on,
+            service=services.completion_report_submit,
+            path="completion-report/",
+            title=_("Send the completion report"),
+            button=_("Send the report"),
+            done=_("The completion report is sent to the unit that assigned the petition."),
+            form=forms.CompletionReportForm,
+            api=Endpoint(
+                "completion-report",
+                "For an assigned (交办) petition, the report back to the unit that assigned it, once the reply is served; one "
+                "report to each such unit not yet reported to. Nothing owed: 409. The team's handlers.",
+                serializers.CompletionReportInputSerializer,
+            ),
+            offered=lambda case: selectors.assignments_unreported([case.pk]).exists(),
+            open=True,
+        ),
+        Action(
+            name="aftercare",
+            transition=CaseAction.AFTERCARE,
+            guard=permissions.can_work_on,
+            service=services.aftercare_record,
+            path="aftercare/",
+            title=_("Record work after conclusion"),
+            button=_("Record"),
+            done=_("The work after conclusion is recorded."),
+            form=forms.AftercareForm,
+            api=Endpoint(
+                "aftercare",
+                "On a concluded case, record the guidance, dispute resolution or help given to the petitioner (Art. 37). "
+                "The team's handlers.",
+                serializers.AftercareInputSerializer,
+            ),
+            style="outline-primary",
         ),
         Action(
             name="supervision_issue",

@@ -198,7 +198,7 @@ PETITION_DOCUMENTS = ("not_accepted", "not_accepted_again")
 # How a petition arrived, as the document says it to the petitioner (以来信方式提出).
 CHANNEL_WORDS = {"letter": "来信", "visit": "来访", "online": "网上信访", "phone": "电话", "mailbox": "领导信箱"}
 # The body above the one that decided, in the law's own words: who takes a re-examination request,
-# or a review request when no county bureau is recorded.
+# or a review request when the unit's next-higher body is not recorded.
 HIGHER_BODY = "本机关的上一级机关"
 
 
@@ -215,13 +215,16 @@ def _petitioner_names(petition_ids: list[int]) -> list[str]:
 
 
 def _county_bureau_name() -> str:
-    """The county petition bureau, whose supervisors decide reviews and re-examinations (cases.permissions)."""
+    """The county petition bureau, which recorded the opinions of old cases (before the deciding body was kept)."""
     name = Unit.objects.filter(kind=UnitKind.BUREAU).order_by("code").values_list("name", flat=True).first()
     return name or HIGHER_BODY
 
 
 def _decider_unit_name(appeal: case_models.Appeal) -> str:
-    """The body that issued an opinion: the deciding user's unit, else the county bureau."""
+    """The body that decided an opinion, in whose name it is issued (Arts. 35–36). An opinion recorded
+    before the body was kept names the recording user's unit, else the county bureau."""
+    if appeal.body:
+        return appeal.body
     decider = appeal.decided_by
     return decider.unit.name if decider is not None and decider.unit else _county_bureau_name()
 
@@ -324,7 +327,8 @@ def _case_context(case: case_models.Case, kind: str) -> DocumentContext:
             opinion=reply.outcome,
             opinion_detail=reply.content,
             legal_basis=reply.legal_basis,
-            review_body=_county_bureau_name(),
+            # The next-higher body of the unit that replied takes the request for review (Art. 35).
+            review_body=case.accepting_unit.higher_body or HIGHER_BODY,
             issued_on=reply.served_on or timezone.localdate(reply.approved_at),
         )
     appeals = _decided_appeals(case)

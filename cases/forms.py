@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, Unit, User
 from accounts.selectors import unit_list, user_list
-from cases.models import Case, MeetingKind, Outcome, Rating
+from cases.models import AftercareKind, Case, MeetingKind, Outcome, Rating
 from petitions.forms import BootstrapMixin
 
 
@@ -139,13 +139,6 @@ class AppealRequestForm(BootstrapMixin, forms.Form):
     reason = _text(_("The petitioner's reason"), rows=2)
 
 
-class AppealDecisionForm(BootstrapMixin, forms.Form):
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices, widget=forms.RadioSelect)
-    content = _text(_("Opinion"), rows=5)
-    legal_basis = forms.CharField(label=_("Legal basis"), max_length=300, required=False)
-    served_on = forms.DateField(label=_("Served on"), widget=DateInput())
-
-
 class CaseForm(BootstrapMixin, forms.Form):
     """A form whose choices come from the case it acts on (cases.views passes it)."""
 
@@ -180,3 +173,43 @@ class SupervisionIssueForm(CaseForm):
 
 class SupervisionRespondForm(BootstrapMixin, forms.Form):
     response = _text(_("What the unit did"), rows=3)
+
+
+class AppealDecisionForm(CaseForm):
+    """The opinion of the body that decided, recorded by the county office and issued in that body's name."""
+
+    body = forms.CharField(label=_("Deciding body"), max_length=100)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices, widget=forms.RadioSelect)
+    content = _text(_("Opinion"), rows=5)
+    legal_basis = forms.CharField(label=_("Legal basis"), max_length=300)
+    served_on = forms.DateField(label=_("Served on"), widget=DateInput())
+
+
+class ReviewDecisionForm(AppealDecisionForm):
+    """A review is decided by the body above the unit that handled the case (Art. 35): the unit's own
+    next-higher body is offered."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["body"].initial = self.case.accepting_unit.higher_body
+        self.fields["body"].help_text = _("The body above %(unit)s that decided the review, e.g. 县人民政府.") % {
+            "unit": self.case.accepting_unit.name
+        }
+
+
+class ReexaminationDecisionForm(AppealDecisionForm):
+    """A re-examination is decided by the body above the reviewer (Art. 36), usually outside the county."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["body"].help_text = _("The body above the one that reviewed, e.g. 市人民政府信访工作机构.")
+
+
+class CompletionReportForm(BootstrapMixin, forms.Form):
+    content = _text(_("Report"), rows=4, placeholder=_("How the matter was handled and its result"))
+
+
+class AftercareForm(BootstrapMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=AftercareKind.choices)
+    done_on = forms.DateField(label=_("Done on"), widget=DateInput())
+    note = _text(_("What was done"), rows=3)

@@ -1,5 +1,6 @@
 """Reads about cases, scoped to the user (DESIGN §9); pages and API share them."""
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 import django_filters
@@ -17,11 +18,13 @@ from accounts.selectors import unit_list, visible_unit_ids
 from cases.models import (
     FINISHED_STATUSES,
     HANDLING_STATUSES,
+    Aftercare,
     Appeal,
     Case,
     CaseEvent,
     CasePetition,
     CaseStatus,
+    CompletionReport,
     ExtensionStatus,
     Hearing,
     LeaderMeeting,
@@ -30,7 +33,7 @@ from cases.models import (
     SupervisionOrder,
 )
 from deadlines.models import Deadline
-from petitions.models import Petition
+from petitions.models import Petition, RouteMode
 
 
 def cases_visible_to(user: User) -> QuerySet[Case]:
@@ -219,6 +222,24 @@ def supervision_order_of(case: Case, pk: int) -> SupervisionOrder:
     if order is None:
         raise Http404
     return order
+
+
+def assignments_unreported(case_ids: Iterable[int]) -> QuerySet[Petition]:
+    """The cases' assigned (交办) petitions whose completion report is still owed to the unit that assigned them."""
+    case_ids = list(case_ids)
+    return (
+        Petition.objects.filter(case_link__case_id__in=case_ids, route_mode=RouteMode.ASSIGN, routed_by_unit__isnull=False)
+        .exclude(pk__in=CompletionReport.objects.filter(case_id__in=case_ids).values("petition_id"))
+        .order_by("received_at", "id")
+    )
+
+
+def completion_reports_of(case: Case) -> list[CompletionReport]:
+    return list(case.completion_reports.select_related("to_unit", "petition", "submitted_by"))
+
+
+def aftercare_of(case: Case) -> list[Aftercare]:
+    return list(case.aftercare.select_related("recorded_by"))
 
 
 def case_timeline(case: Case) -> QuerySet[CaseEvent]:

@@ -15,9 +15,14 @@ from rest_framework import serializers
 from accounts.models import Unit, User
 from cases.documents import available_documents
 from cases.models import (
+    HANDLING_STATUSES,
+    Aftercare,
+    AftercareKind,
     Appeal,
     Case,
     CaseEvent,
+    CaseStatus,
+    CompletionReport,
     Evaluation,
     Extension,
     Hearing,
@@ -30,6 +35,7 @@ from cases.models import (
 from cases.next_step import case_next_step
 from cases.selectors import case_timeline
 from deadlines.models import Deadline, DeadlineStatus
+from petitions.models import Petition
 
 # Output
 
@@ -104,9 +110,33 @@ class EventSerializer(serializers.ModelSerializer):
 
 
 class AppealSerializer(serializers.ModelSerializer):
+    body = serializers.CharField(read_only=True, help_text=_("The body that decided, in whose name the opinion is issued."))
+
     class Meta:
         model = Appeal
-        fields = ["level", "requested_on", "reason", "outcome", "content", "legal_basis", "served_on"]
+        fields = ["level", "requested_on", "reason", "outcome", "content", "legal_basis", "served_on", "body"]
+
+
+class CompletionReportSerializer(serializers.ModelSerializer):
+    petition: serializers.PrimaryKeyRelatedField[Petition] = serializers.PrimaryKeyRelatedField(
+        read_only=True, help_text=_("The assigned petition (id).")
+    )
+    to_unit: serializers.PrimaryKeyRelatedField[Unit] = serializers.PrimaryKeyRelatedField(
+        read_only=True, help_text=_("The unit that assigned it (id).")
+    )
+    submitted_by: serializers.PrimaryKeyRelatedField[User] = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = CompletionReport
+        fields = ["petition", "to_unit", "content", "submitted_by", "submitted_at"]
+
+
+class AftercareSerializer(serializers.ModelSerializer):
+    recorded_by: serializers.PrimaryKeyRelatedField[User] = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = Aftercare
+        fields = ["kind", "done_on", "note", "recorded_by", "recorded_at"]
 
 
 class HearingSerializer(serializers.ModelSerializer):
@@ -225,13 +255,40 @@ class CaseDetailSerializer(CaseSerializer):
     appeals = AppealSerializer(many=True, read_only=True)
     hearings = HearingSerializer(many=True, read_only=True)
     supervision_orders = SupervisionOrderSerializer(many=True, read_only=True, help_text=_("Oldest first."))
+    completion_reports = serializers.SerializerMethodField(
+        help_text=_("The reports sent to the units that assigned (交办) the case's petitions, oldest first.")
+    )
+    aftercare = serializers.SerializerMethodField(help_text=_("Work with the petitioner after the matter was concluded (Art. 37)."))
     documents = serializers.SerializerMethodField(help_text=_("Kinds downloadable at `documents/{kind}.pdf` in the case's current state."))
     events = serializers.SerializerMethodField(help_text=_("The timeline, oldest first."))
     next_step = serializers.SerializerMethodField(help_text=_("What must happen next on the case, who owns it and by when."))
 
     class Meta(CaseSerializer.Meta):
-        fields = [*CaseSerializer.Meta.fields, "appeals", "hearings", "supervision_orders", "documents", "events", "next_step"]
+        fields = [
+            *CaseSerializer.Meta.fields,
+            "appeals",
+            "hearings",
+            "supervision_orders",
+            "completion_reports",
+            "aftercare",
+            "documents",
+            "events",
+            "next_step",
+        ]
         read_only_fields = fields
+
+    # Read only in the states that can have them: a case still in handling costs no query for either.
+    @extend_schema_field(CompletionReportSerializer(many=True))
+    def get_completion_reports(self, case: Case):
+        if case.status in HANDLING_STATUSES:
+            return []
+        return CompletionReportSerializer(case.completion_reports.all(), many=True).data
+
+    @extend_schema_field(AftercareSerializer(many=True))
+    def get_aftercare(self, case: Case):
+        if case.status != CaseStatus.CONCLUDED:
+            return []
+        return AftercareSerializer(case.aftercare.all(), many=True).data
 
     def get_documents(self, case: Case) -> list[str]:
         return available_documents(case)
@@ -313,10 +370,21 @@ class AppealRequestSerializer(serializers.Serializer):
 class AppealDecideSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Outcome.choices)
     content = serializers.CharField(allow_blank=True, help_text=_("The facts found and the opinion; printed in the opinion."))
-    legal_basis = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=300, help_text=_("The laws and articles the opinion rests on.")
-    )
+    legal_basis = serializers.CharField(allow_blank=True, max_length=300, help_text=_("The laws and articles the opinion rests on."))
     served_on = serializers.DateField()
+    body = serializers.CharField(
+        allow_blank=True, max_length=100, help_text=_("The body that decided, e.g. 县人民政府; the opinion is issued in its name.")
+    )
+
+
+class CompletionReportInputSerializer(serializers.Serializer):
+    content = serializers.CharField(allow_blank=True, help_text=_("How the matter was handled and its result."))
+
+
+class AftercareInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=AftercareKind.choices)
+    done_on = serializers.DateField(help_text=_("Not before the case was accepted, not in the future."))
+    note = serializers.CharField(allow_blank=True, help_text=_("What was done."))
 
 
 class SupervisionIssueSerializer(serializers.Serializer):

@@ -25,7 +25,7 @@ from accounts.models import Role, User
 from accounts.selectors import unit_list, user_list
 from cases import documents, forms, permissions, selectors, services
 from cases.actions import ACTIONS, Action, extension_of
-from cases.models import HANDLING_STATUSES, Case, SupervisionOrder
+from cases.models import HANDLING_STATUSES, Case, CaseStatus, SupervisionOrder
 from cases.next_step import case_next_step, petition_next_step
 from config.pagination import LargeTablePaginator
 from deadlines.models import DeadlineStatus
@@ -292,6 +292,9 @@ def _case_page(request: AuthenticatedHttpRequest, case: Case, *, status: int = 2
         "deadlines": _deadline_rows(case, today),
         "extension": extension_of(case),
         "appeals": case.appeals.all(),
+        # Only cases past handling can have these: the page of a case in handling reads neither.
+        "completion_reports": [] if case.status in HANDLING_STATUSES else selectors.completion_reports_of(case),
+        "aftercare": selectors.aftercare_of(case) if case.status == CaseStatus.CONCLUDED else [],
         "supervision_orders": _supervision_rows(user, case, today, failed),
         "timeline": list(selectors.case_timeline(case)),
         "actions": _offered_actions(user, case, failed),

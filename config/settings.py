@@ -253,6 +253,7 @@ SPECTACULAR_SETTINGS = {
         "DeadlineStatusEnum": "deadlines.models.DeadlineStatus",
         # The case list and detail have their own deadline components; their `kind` is one set.
         "DeadlineKindEnum": "deadlines.models.DeadlineKind",
+        "AftercareKindEnum": "cases.models.AftercareKind",
     },
 }
 

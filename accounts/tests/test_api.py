@@ -160,7 +160,14 @@ def test_units_are_a_paginated_list(api, county):
     assert set(body) == {"count", "next", "previous", "results"}
     assert body["count"] == 5
     township = next(unit for unit in body["results"] if unit["id"] == county.township_a.pk)
-    assert township == {"id": county.township_a.pk, "code": county.township_a.code, "name": "城关镇", "kind": "township", "parent": None}
+    assert township == {
+        "id": county.township_a.pk,
+        "code": county.township_a.code,
+        "name": "城关镇",
+        "kind": "township",
+        "parent": None,
+        "higher_body": "",
+    }
 
 
 def test_units_page_size_is_capped(api, county):

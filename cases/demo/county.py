@@ -49,6 +49,10 @@ UNITS: list[tuple[str, str, str]] = [
     ("gaoping", "高坪镇", UnitKind.TOWNSHIP),
 ]
 
+# Who decides a review of a unit's replies (Art. 35): for the county's townships and departments, the
+# county government.
+HIGHER_BODIES: dict[str, str] = {UnitKind.TOWNSHIP: "县人民政府", UnitKind.DEPARTMENT: "县人民政府"}
+
 # Share of the county's petitions about each township (the county seat has the most).
 TOWNSHIP_WEIGHTS = {
     "chengguan": 22,
@@ -191,7 +195,7 @@ def county_create(*, password: str) -> tuple[CountyReport, dict[str, Unit], dict
         if code in units:
             report.units_kept += 1
             continue
-        units[code] = Unit.objects.create(code=code, name=name, kind=kind)
+        units[code] = Unit.objects.create(code=code, name=name, kind=kind, higher_body=HIGHER_BODIES.get(kind, ""))
         report.units_created += 1
 
     specs = demo_user_specs()

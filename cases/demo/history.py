@@ -23,7 +23,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from accounts.models import Unit, User
-from cases import services
+from cases import selectors, services
 from cases.demo import text
 from cases.demo.county import BUREAU_CODE, GIVEN_NAME_CHARACTERS, HOME_TOWNSHIP_CODE, SUBCATEGORIES, SURNAMES, TOWNSHIP_WEIGHTS
 from cases.models import HANDLING_STATUSES, Case, CaseStatus, Outcome, Rating, SupervisionOrder
@@ -43,6 +43,8 @@ DECISION_WEIGHTS = {"accept": 62, "not_accept": 12, "divert": 8, "file": 4, "non
 REPEAT_SHARE = 0.17  # the same person on the same matter again
 GROUP_SHARE = 0.03  # of visits
 RETURN_SHARE = 0.5  # of concluded matters, the petitioner comes back once more ("not accepted again")
+REPORT_SHARE = 0.85  # of assigned petitions replied to, the report is sent (the rest show the reminders)
+AFTERCARE_SHARE = 0.6  # of concluded matters, work with the petitioner is recorded
 
 Story = Generator[datetime, None, None]
 
@@ -406,6 +408,8 @@ class History:
         yield self._later(timezone.now(), 0.5, 3)
         services.reply_serve(actor=handler, case=self._case(pk), served_on=timezone.localdate())
         served_at = timezone.now()
+        if selectors.assignments_unreported([pk]).exists() and rng.random() < REPORT_SHARE:
+            self.start(self._report_story(pk, handler), self._later(served_at, 1, 8))
         if stopped():
             return
 
@@ -431,8 +435,15 @@ class History:
             return
         yield self._later(timezone.now(), 8, 25)
         review = _pick(rng, {Outcome.SUPPORT: 15, Outcome.EXPLAIN: 45, Outcome.NOT_SUPPORT: 40})
+        review_body = self.units[unit_code].higher_body or "县人民政府"
         services.review_decide(
-            actor=self.supervisor, case=self._case(pk), outcome=review, content=text.OPINIONS[review][0], served_on=timezone.localdate()
+            actor=self.supervisor,
+            case=self._case(pk),
+            outcome=review,
+            content=text.OPINIONS[review][0],
+            legal_basis=rng.choice(text.REVIEW_BASES),
+            served_on=timezone.localdate(),
+            body=review_body,
         )
         if stopped() or not chance("reexamine", 0 if review == Outcome.SUPPORT else 0.5):
             return
@@ -456,11 +467,36 @@ class History:
         yield self._later(timezone.now(), 8, 25)
         final = _pick(rng, {Outcome.EXPLAIN: 60, Outcome.NOT_SUPPORT: 40})
         services.reexamination_decide(
-            actor=self.supervisor, case=self._case(pk), outcome=final, content=text.OPINIONS[final][0], served_on=timezone.localdate()
+            actor=self.supervisor,
+            case=self._case(pk),
+            outcome=final,
+            content=text.OPINIONS[final][0],
+            legal_basis=rng.choice(text.REEXAMINATION_BASES),
+            served_on=timezone.localdate(),
+            body=rng.choice(text.REEXAMINATION_BODIES),
         )
+        if rng.random() < AFTERCARE_SHARE:
+            self.start(self._aftercare_story(pk, handler), self._later(timezone.now(), 5, 40))
         if chance("return", RETURN_SHARE):
             back = self._later(timezone.now(), 10, 90, office=False)
             self.start(self._petition_story(back, matter=matter, returning=True), back)
+
+    def _report_story(self, pk: int, handler: User) -> Story:
+        """The assigned petition's completion report to the unit that assigned it (Art. 22)."""
+        services.completion_report_submit(actor=handler, case=self._case(pk), content=self.rng.choice(text.COMPLETION_REPORTS))
+        yield from ()
+
+    def _aftercare_story(self, pk: int, handler: User) -> Story:
+        """After conclusion the team keeps working with the petitioner (Art. 37 ¶3)."""
+        kind = self.rng.choice(list(text.AFTERCARE_NOTES))
+        services.aftercare_record(
+            actor=handler,
+            case=self._case(pk),
+            kind=kind,
+            done_on=timezone.localdate(),
+            note=self.rng.choice(text.AFTERCARE_NOTES[kind]),
+        )
+        yield from ()
 
     def _supervision_story(self, pk: int, unit_code: str) -> Story:
         case = self._case(pk)

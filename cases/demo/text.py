@@ -246,6 +246,23 @@ OPINIONS = {
     "explain": ("经复查（复核），原处理意见认定事实清楚、适用依据正确，予以维持，并已向信访人解释说明。",),
     "not_support": ("经复查（复核），原处理意见认定事实清楚、处理恰当，信访人诉求不予支持。",),
 }
+# The bodies that decide above a county's units (Arts. 35–36): the review by the county government
+# (or a unit's own next-higher body), the re-examination by the city's.
+REEXAMINATION_BODIES = ("市人民政府", "市人民政府信访局")
+REVIEW_BASES = ("《信访工作条例》第三十二条、第三十五条", "《信访工作条例》第三十五条")
+REEXAMINATION_BASES = ("《信访工作条例》第三十六条", "《信访工作条例》第三十六条第一款、第二款")
+# An assigned (交办) petition's report back to the unit that assigned it (Art. 22).
+COMPLETION_REPORTS = (
+    "该件已于规定期限内办结：经调查核实，已作出书面处理意见并送达信访人，信访人表示接受。",
+    "该件已办结：责任单位已落实整改措施，处理意见书已送达，信访人对办理结果基本满意。",
+    "该件已按交办要求办结并答复信访人，相关材料已归档，特此报告。",
+)
+# Work after conclusion (Art. 37 ¶3), by kind.
+AFTERCARE_NOTES = {
+    "guidance": ("到信访人家中回访，宣讲相关政策，信访人情绪平稳。", "约请信访人面谈，释法明理，引导其依法理性表达诉求。"),
+    "mediation": ("组织村（社区）调委会再次调解，双方就剩余问题达成口头协议。", "协调相关单位与信访人座谈，化解遗留矛盾。"),
+    "assistance": ("协助信访人申请临时救助，已发放救助金。", "帮助信访人家庭办理低保申请，联系就业岗位。"),
+}
 HEARING_VENUES = ("县信访局听证室", "乡镇便民服务中心会议室", "县人民调解中心")
 HEARING_PARTICIPANTS = "信访人及其代理人、责任单位代表、听证员三名、人大代表一名"
 HEARING_OUTCOMES = ("听证员多数意见认为原处理意见适当。", "听证员建议责任单位进一步做好帮扶工作。")

@@ -3,7 +3,9 @@ supervision orders, and the case's clocks as their owner. The public names are g
 that pages, the API and tasks call `cases.services.<action>` whatever module holds it."""
 
 from cases.services.acceptance import case_open_or_join, petition_accept
+from cases.services.aftercare import aftercare_record
 from cases.services.clocks import case_deadlines_moved, case_reminder_drafts
+from cases.services.reports import completion_clock_open, completion_report_submit
 from cases.services.supervision import supervision_issue, supervision_respond
 from cases.services.workflow import (
     case_assign,
@@ -29,12 +31,15 @@ from cases.services.workflow import (
 )
 
 __all__ = [
+    "aftercare_record",
     "case_assign",
     "case_close",
     "case_deadlines_moved",
     "case_lead_change",
     "case_open_or_join",
     "case_reminder_drafts",
+    "completion_clock_open",
+    "completion_report_submit",
     "evaluation_record",
     "extension_approve",
     "extension_reject",

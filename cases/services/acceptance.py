@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from cases import selectors
 from cases.models import FINISHED_STATUSES, Case, CaseAction, CasePetition, CaseStatus
+from cases.services.reports import completion_clock_open
 from cases.services.transitions import event_write
 from deadlines.calendar import due_date
 from deadlines.models import DeadlineKind
@@ -73,6 +74,7 @@ def petition_accept(*, actor: User, petition: Petition, reason: str = "", accept
     with transaction.atomic():
         locked, _result = petition_claim(petition, Action.ACCEPT)
         case, action = case_open_or_join(actor=actor, petition=locked, accepted_on=accepted_on)
+        completion_clock_open(case=case, petition=locked, start=accepted_on)
         note = (reason or "").strip()
         if action == Action.NOT_ACCEPT_AGAIN:
             note = _("The same matter was concluded after re-examination (三级终结); it is not accepted again.")

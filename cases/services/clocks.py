@@ -10,6 +10,7 @@ from accounts.models import Notification, Role, User
 from accounts.selectors import Directory
 from accounts.services import notification_draft, site_language
 from cases.models import Case, CaseAction, CaseEvent, SupervisionOrder
+from cases.selectors import assignments_unreported
 from deadlines.models import Deadline, DeadlineKind, ReminderLevel
 from deadlines.owners import MovedDeadline
 from deadlines.services import REMINDER_KINDS, reminder_level
@@ -49,6 +50,7 @@ def case_reminder_drafts(deadlines: list[Deadline], as_of: date, directory: Dire
             "deadline_id", "unit_id"
         )
     )
+    report_to = _report_recipients(deadlines)
     members: dict[int, list[User]] = {}
     for case_id, user_id in Case.members.through.objects.filter(case_id__in=case_ids).values_list("case_id", "user_id"):
         if user_id in directory.users:
@@ -58,7 +60,10 @@ def case_reminder_drafts(deadlines: list[Deadline], as_of: date, directory: Dire
         for deadline in deadlines:
             case = cases[deadline.subject_id]
             level = reminder_level(deadline.due_on, as_of)
-            message = _reminder_message(case, deadline, level, as_of)
+            if deadline.kind == DeadlineKind.COMPLETION_REPORT:
+                message = _report_reminder_message(case, deadline, level, as_of, report_to.get(case.pk, []))
+            else:
+                message = _reminder_message(case, deadline, level, as_of)
             link = reverse("case-detail", args=[case.pk])
             if deadline.kind == DeadlineKind.SUPERVISION:
                 recipients = directory.in_unit(ordered_units[deadline.pk], Role.LEADER, Role.HANDLER)
@@ -73,11 +78,24 @@ def case_reminder_drafts(deadlines: list[Deadline], as_of: date, directory: Dire
     return drafts
 
 
+def _report_recipients(deadlines: list[Deadline]) -> dict[int, list[str]]:
+    """The units each case still owes a completion report, by case (one query, only when such a clock is due)."""
+    case_ids = {deadline.subject_id for deadline in deadlines if deadline.kind == DeadlineKind.COMPLETION_REPORT}
+    if not case_ids:
+        return {}
+    owed: dict[int, list[str]] = {}
+    for case_id, unit_name in assignments_unreported(case_ids).values_list("case_link__case_id", "routed_by_unit__name"):
+        if unit_name not in owed.setdefault(case_id, []):
+            owed[case_id].append(unit_name)
+    return owed
+
+
 def _team_recipients(case: Case, deadline: Deadline, members: list[User], directory: Directory) -> list[User]:
     """Who answers for a step: the lead official and the team members (the lead unit's handlers when
     no member is named, the accepting unit's leaders while nobody is assigned); for a review or
-    re-examination opinion also the county office that records it. (A supervision order's clock is
-    the ordered unit's leaders' and handlers'; overdue also reaches the supervisors.)"""
+    re-examination opinion also the county office that records it. A completion report is the
+    team's as well. (A supervision order's clock is the ordered unit's leaders' and handlers'; overdue
+    also reaches the supervisors.)"""
     lead = directory.users.get(case.lead_official_id) if case.lead_official_id is not None else None
     recipients = [lead] if lead else directory.in_unit(case.accepting_unit_id, Role.LEADER)
     recipients += members or directory.in_unit(case.lead_unit_id or case.accepting_unit_id, Role.HANDLER)
@@ -99,3 +117,19 @@ def _reminder_message(case: Case, deadline: Deadline, level: str, as_of: date) -
     if level == ReminderLevel.DUE_TODAY:
         return _("Case %(case)s (%(category)s): the %(step)s deadline is today, %(due)s.") % values
     return _("Case %(case)s (%(category)s): the %(step)s deadline is %(due)s, in %(days)d days.") % values
+
+
+def _report_reminder_message(case: Case, deadline: Deadline, level: str, as_of: date, units: list[str]) -> str:
+    """A completion report's reminder names the unit that waits for it."""
+    values = {
+        "case": case.number,
+        "category": case.category.name,
+        "units": _(", ").join(units) or "—",
+        "due": deadline.due_on.isoformat(),
+        "days": abs((deadline.due_on - as_of).days),
+    }
+    if level == ReminderLevel.OVERDUE:
+        return _("Case %(case)s (%(category)s): the completion report to %(units)s was due on %(due)s, %(days)d days ago.") % values
+    if level == ReminderLevel.DUE_TODAY:
+        return _("Case %(case)s (%(category)s): the completion report to %(units)s is due today, %(due)s.") % values
+    return _("Case %(case)s (%(category)s): the completion report to %(units)s is due on %(due)s, in %(days)d days.") % values

@@ -373,24 +373,28 @@ def _appeal_decide(
     next_window: str | None,
     outcome: str,
     content: str,
+    legal_basis: str,
     served_on: date,
-    legal_basis: str = "",
+    body: str,
 ) -> Appeal:
+    """The county office records the opinion of the body that decided (Arts. 35–36), issued in its name."""
     permissions.require(permissions.can_decide_appeal(actor, case))
     if outcome not in Outcome.values:
         raise ValidationError({"outcome": [_("Choose support, explain or not support.")]})
+    body = required_text(body, "body", _("Name the body that decided; the opinion is issued in its name."))
     content = required_text(content, "content", _("Write the opinion."))
+    legal_basis = required_text(legal_basis, "legal_basis", _("Give the laws and articles the opinion rests on."))
     date_check(case, served_on, "served_on")
     with transaction.atomic():
-        locked = transition_apply(case, actor, action, note=str(Outcome(outcome).label))
+        locked = transition_apply(case, actor, action, note=f"{body}: {Outcome(outcome).label}")
         appeal = Appeal.objects.select_for_update().get(case=locked, level=level)
         if served_on < appeal.requested_on:
             raise ValidationError(
                 {"served_on": [_("The opinion cannot be served before it was requested (%(date)s).") % {"date": appeal.requested_on}]}
             )
         appeal.outcome, appeal.content, appeal.served_on, appeal.decided_by = outcome, content, served_on, actor
-        appeal.legal_basis = legal_basis.strip()
-        appeal.save(update_fields=["outcome", "content", "legal_basis", "served_on", "decided_by"])
+        appeal.legal_basis, appeal.body = legal_basis, body
+        appeal.save(update_fields=["outcome", "content", "legal_basis", "served_on", "body", "decided_by"])
         deadline_meet(subject=locked, kind=decision, on=served_on)
         if next_window:
             deadline_open(subject=locked, kind=next_window, start=served_on)
@@ -412,8 +416,9 @@ def review_request(*, actor: User, case: Case, requested_on: date, reason: str) 
     )
 
 
-def review_decide(*, actor: User, case: Case, outcome: str, content: str, served_on: date, legal_basis: str = "") -> Appeal:
-    """The county's review opinion; serving it opens the 30-day window for re-examination."""
+def review_decide(*, actor: User, case: Case, outcome: str, content: str, legal_basis: str, served_on: date, body: str) -> Appeal:
+    """The review opinion of `body`, the next-higher body of the unit that handled the case (Art. 35);
+    serving it opens the 30-day window for re-examination."""
     return _appeal_decide(
         actor=actor,
         case=case,
@@ -425,6 +430,7 @@ def review_decide(*, actor: User, case: Case, outcome: str, content: str, served
         content=content,
         served_on=served_on,
         legal_basis=legal_basis,
+        body=body,
     )
 
 
@@ -442,8 +448,9 @@ def reexamination_request(*, actor: User, case: Case, requested_on: date, reason
     )
 
 
-def reexamination_decide(*, actor: User, case: Case, outcome: str, content: str, served_on: date, legal_basis: str = "") -> Appeal:
-    """The re-examination opinion concludes the matter (三级终结): the same matter is not accepted again."""
+def reexamination_decide(*, actor: User, case: Case, outcome: str, content: str, legal_basis: str, served_on: date, body: str) -> Appeal:
+    """The re-examination opinion of `body`, the body above the reviewer (Art. 36), concludes the matter
+    (三级终结): the same facts and reasons are not accepted again."""
     return _appeal_decide(
         actor=actor,
         case=case,
@@ -455,4 +462,5 @@ def reexamination_decide(*, actor: User, case: Case, outcome: str, content: str,
         content=content,
         served_on=served_on,
         legal_basis=legal_basis,
+        body=body,
     )

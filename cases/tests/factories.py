@@ -33,6 +33,10 @@ CASE_PATHS = {
     "concluded": [*CASE_PATH, "review_requested", "review_decided", "reexamination_requested", "concluded"],
 }
 
+# The bodies that decide above township A (Arts. 35–36), in whose names make_case's opinions are issued.
+REVIEW_BODY = "县人民政府"
+REEXAMINATION_BODY = "市人民政府"
+
 
 def make_case(county, *, state: str = "accepted", accepted_on=None, petition: Petition | None = None, id_number: str | None = None):
     """A case in `state`, accepted by township A on `accepted_on` (default five days ago).
@@ -69,13 +73,25 @@ def make_case(county, *, state: str = "accepted", accepted_on=None, petition: Pe
         "closed": lambda case: case_services.case_close(actor=county.leader_a, case=case),
         "review_requested": lambda case: case_services.review_request(actor=county.handler_a, case=case, requested_on=today, reason="不服"),
         "review_decided": lambda case: case_services.review_decide(
-            actor=county.supervisor, case=case, outcome="explain", content="维持", served_on=today
+            actor=county.supervisor,
+            case=case,
+            outcome="explain",
+            content="维持",
+            legal_basis="《信访工作条例》第三十五条",
+            served_on=today,
+            body=REVIEW_BODY,
         ),
         "reexamination_requested": lambda case: case_services.reexamination_request(
             actor=county.handler_a, case=case, requested_on=today, reason="仍不服"
         ),
         "concluded": lambda case: case_services.reexamination_decide(
-            actor=county.supervisor, case=case, outcome="explain", content="维持，终结", served_on=today
+            actor=county.supervisor,
+            case=case,
+            outcome="explain",
+            content="维持，终结",
+            legal_basis="《信访工作条例》第三十六条",
+            served_on=today,
+            body=REEXAMINATION_BODY,
         ),
     }
     for step in CASE_PATHS[state][1:]:

@@ -20,7 +20,7 @@ from cases import services
 from cases.actions import ACTIONS
 from cases.models import Case, CaseStatus
 from cases.tests.factories import make_case
-from cases.tests.test_services import case_state
+from cases.tests.test_services import assigned_by_bureau, case_state
 from petitions import services as petition_services
 from petitions.tests.factories import category, make_petition
 
@@ -161,7 +161,14 @@ ENDPOINTS = [
         "supervisor",
         "leader_a",
         CaseStatus.REVIEW_DECIDED,
-        lambda p: {"outcome": "explain", "content": "维持原处理意见", "served_on": str(TODAY())},
+        lambda p: {
+            "outcome": "explain",
+            "content": "维持原处理意见",
+            "legal_basis": "《信访工作条例》第三十五条",
+            "served_on": str(TODAY()),
+            "body": "县人民政府",
+        },
+        changed=lambda data: data["appeals"][0]["body"] == "县人民政府",
     ),
     Endpoint(
         "reexamination",
@@ -177,7 +184,33 @@ ENDPOINTS = [
         "supervisor",
         "handler_a",
         CaseStatus.CONCLUDED,
-        lambda p: {"outcome": "explain", "content": "维持，终结", "served_on": str(TODAY())},
+        lambda p: {
+            "outcome": "explain",
+            "content": "维持，终结",
+            "legal_basis": "《信访工作条例》第三十六条",
+            "served_on": str(TODAY()),
+            "body": "市人民政府",
+        },
+        changed=lambda data: data["appeals"][1]["body"] == "市人民政府",
+    ),
+    Endpoint(
+        "completion-report",
+        "replied",
+        "handler_a",
+        "leader_a",
+        CaseStatus.REPLIED,
+        lambda p: {"content": "已办结，处理意见已送达信访人"},
+        prepare=assigned_by_bureau,
+        changed=lambda data: [report["to_unit"] for report in data["completion_reports"]],
+    ),
+    Endpoint(
+        "aftercare",
+        "concluded",
+        "handler_a",
+        "leader_a",
+        CaseStatus.CONCLUDED,
+        lambda p: {"kind": "assistance", "done_on": str(TODAY()), "note": "协助申请临时救助"},
+        changed=lambda data: data["aftercare"][0]["kind"] == "assistance",
     ),
     Endpoint("close", "evaluated", "leader_a", "handler_a", CaseStatus.CLOSED),
 ]
@@ -305,12 +338,49 @@ BAD_INPUT = {
         lambda p: {"requested_on": str(TODAY() - timedelta(days=60)), "reason": "不服"},
         "requested_on",
     ),
-    "review decide: no date": ("review/decide", lambda p: {"outcome": "explain", "content": "维持"}, "served_on"),
+    "review decide: no date": (
+        "review/decide",
+        lambda p: {"outcome": "explain", "content": "维持", "legal_basis": "第三十五条", "body": "县人民政府"},
+        "served_on",
+    ),
+    "review decide: no deciding body": (
+        "review/decide",
+        lambda p: {"outcome": "explain", "content": "维持", "legal_basis": "第三十五条", "served_on": str(TODAY()), "body": " "},
+        "body",
+    ),
+    "review decide: body missing": (
+        "review/decide",
+        lambda p: {"outcome": "explain", "content": "维持", "legal_basis": "第三十五条", "served_on": str(TODAY())},
+        "body",
+    ),
+    "review decide: no legal basis": (
+        "review/decide",
+        lambda p: {"outcome": "explain", "content": "维持", "legal_basis": "", "served_on": str(TODAY()), "body": "县人民政府"},
+        "legal_basis",
+    ),
     "reexamination decide: no opinion": (
         "reexamination/decide",
-        lambda p: {"outcome": "explain", "content": " ", "served_on": str(TODAY())},
+        lambda p: {"outcome": "explain", "content": " ", "legal_basis": "第三十六条", "served_on": str(TODAY()), "body": "市人民政府"},
         "content",
     ),
+    "reexamination decide: no deciding body": (
+        "reexamination/decide",
+        lambda p: {"outcome": "explain", "content": "维持", "legal_basis": "第三十六条", "served_on": str(TODAY()), "body": ""},
+        "body",
+    ),
+    "reexamination decide: no legal basis": (
+        "reexamination/decide",
+        lambda p: {"outcome": "explain", "content": "维持", "legal_basis": "  ", "served_on": str(TODAY()), "body": "市人民政府"},
+        "legal_basis",
+    ),
+    "completion report: empty": ("completion-report", lambda p: {"content": " "}, "content"),
+    "aftercare: unknown kind": ("aftercare", lambda p: {"kind": "party", "done_on": str(TODAY()), "note": "回访"}, "kind"),
+    "aftercare: in the future": (
+        "aftercare",
+        lambda p: {"kind": "guidance", "done_on": str(TODAY() + timedelta(days=1)), "note": "回访"},
+        "done_on",
+    ),
+    "aftercare: no note": ("aftercare", lambda p: {"kind": "guidance", "done_on": str(TODAY()), "note": ""}, "note"),
 }
 
 
@@ -342,6 +412,9 @@ WRONG_STATE = [
     ("review", "in_progress"),
     ("review/decide", "replied"),
     ("reexamination", "review_requested"),
+    ("completion-report", "in_progress"),
+    ("completion-report", "replied"),  # nothing assigned: no report owed
+    ("aftercare", "closed"),
 ]
 
 

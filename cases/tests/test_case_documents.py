@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from cases import documents, services
 from cases.models import Case
-from cases.tests.factories import make_case
+from cases.tests.factories import REEXAMINATION_BODY, REVIEW_BODY, make_case
 from deadlines.models import DeadlineKind, DeadlinePolicy
 from petitions import services as petition_services
 from petitions.tests.factories import make_id_number, make_petition
@@ -154,7 +154,7 @@ def test_reply_prints_the_recorded_text_under_one_heading_and_no_empty_legal_bas
         "支持诉求",
         "事实清楚，本机关予以支持",
         "二、复查权利告知",
-        "向县信访局书面请求复查",
+        "向本机关的上一级机关书面请求复查",
         chinese(timezone.localdate()),
     ]:
         assert expected in text, expected
@@ -181,7 +181,18 @@ def test_an_approved_reply_not_yet_served_is_dated_by_its_approval(county):
     assert chinese(timezone.localdate(case.reply.approved_at)) in text
 
 
-def test_review_opinion_comes_from_the_deciding_unit(county):
+def test_reply_names_the_accepting_units_next_higher_body_for_review(county):
+    county.township_a.higher_body = "城关县人民政府"
+    county.township_a.save()
+    case = make_case(county, state="replied")
+
+    text = text_of(documents.case_document_pdf(case=case, kind="reply")[1])
+
+    assert "向城关县人民政府书面请求复查" in text
+    assert "县信访局" not in text
+
+
+def test_review_opinion_comes_from_the_deciding_body(county):
     case = make_case(county, state="review_decided")
 
     filename, pdf = documents.case_document_pdf(case=case, kind="review")
@@ -189,9 +200,10 @@ def test_review_opinion_comes_from_the_deciding_unit(county):
 
     assert filename == f"{first_reg_no(case)}-review.pdf"
     today = chinese(timezone.localdate())
+    assert f"{REVIEW_BODY}（印章）{today}" in text, "issued in the name of the body that decided"
     for expected in [
         "信访事项复查意见书",
-        "县信访局",
+        REVIEW_BODY,
         first_reg_no(case),
         "张三：",
         f"不服城关镇于{today}",
@@ -200,8 +212,10 @@ def test_review_opinion_comes_from_the_deciding_unit(county):
         "解释说明",
         "二、复核权利告知",
         "向本机关的上一级机关书面请求复核",
+        "《信访工作条例》第三十五条",
     ]:
         assert expected in text, expected
+    assert "县信访局" not in text, "the county office records the opinion; it does not issue it"
 
 
 def test_reexamination_opinion_concludes_the_matter(county):
@@ -211,17 +225,28 @@ def test_reexamination_opinion_concludes_the_matter(county):
     text = text_of(pdf)
 
     assert filename == f"{first_reg_no(case)}-reexamination.pdf"
+    assert f"{REEXAMINATION_BODY}（印章）" in text
     for expected in [
         "信访事项复核意见书",
-        "县信访局",
         first_reg_no(case),
         "张三：",
-        "不服县信访局于",
+        f"不服{REVIEW_BODY}于",
+        "《信访工作条例》第三十六条",
         "维持，终结",
         "二、终结告知",
         "不再受理",
     ]:
         assert expected in text, expected
+    assert "县信访局" not in text
+
+
+def test_an_opinion_recorded_before_the_body_was_kept_names_the_recording_unit(county):
+    case = make_case(county, state="review_decided")
+    case.appeals.update(body="")
+
+    text = text_of(documents.case_document_pdf(case=case, kind="review")[1])
+
+    assert "县信访局（印章）" in text
 
 
 @pytest.mark.parametrize(("state", "kind"), [("accepted", "extension"), ("reply_drafted", "reply"), ("review_requested", "review")])
@@ -287,7 +312,13 @@ def test_not_accepted_again_notice_cites_the_concluded_reexamination(county):
 
     served_on = concluded.appeals.get(level="reexamination").served_on
     assert filename == f"{again.reg_no}-not_accepted_again.pdf"
-    for expected in ["信访事项不再受理告知书", "城关镇", again.reg_no, f"已由县信访局于{chinese(served_on)}作出复核意见", "不再受理"]:
+    for expected in [
+        "信访事项不再受理告知书",
+        "城关镇",
+        again.reg_no,
+        f"已由{REEXAMINATION_BODY}于{chinese(served_on)}作出复核意见",
+        "不再受理",
+    ]:
         assert expected in text, expected
 
 
@@ -326,8 +357,8 @@ CASE_TEXTS = {
     "acceptance": lambda case: ["信访事项受理告知书", "城关镇", chinese(case.accepted_on)],
     "extension": lambda case: ["延期办理告知书", "城关镇", "需进一步调查核实", chinese(case.handling_due)],
     "reply": lambda case: ["信访事项处理意见书", "城关镇", "支持诉求", "予以支持", chinese(case.reply.served_on)],
-    "review": lambda case: ["信访事项复查意见书", "县信访局", "维持", "解释说明", chinese(case.appeals.get(level="review").served_on)],
-    "reexamination": lambda case: ["信访事项复核意见书", "县信访局", "维持，终结", "已经终结"],
+    "review": lambda case: ["信访事项复查意见书", REVIEW_BODY, "维持", "解释说明", chinese(case.appeals.get(level="review").served_on)],
+    "reexamination": lambda case: ["信访事项复核意见书", REEXAMINATION_BODY, "维持，终结", "已经终结"],
 }
 
 
@@ -400,7 +431,7 @@ def test_not_accepted_again_notice_downloads(county):
     assert response.status_code == 200
     text = text_of(response.content)
     # The same ID number is the same person, registered the first time as 张三.
-    for expected in ["不再受理告知书", again.reg_no, "张三：", "县信访局", "复核意见"]:
+    for expected in ["不再受理告知书", again.reg_no, "张三：", REEXAMINATION_BODY, "复核意见"]:
         assert expected in text, expected
 
 

@@ -12,12 +12,14 @@ from cases import permissions, services
 from cases.actions import ACTIONS
 from cases.models import (
     TRANSITIONS,
+    Aftercare,
     Appeal,
     Case,
     CaseAction,
     CaseEvent,
     CasePetition,
     CaseStatus,
+    CompletionReport,
     Evaluation,
     Extension,
     Hearing,
@@ -64,6 +66,8 @@ def case_state(case_pk: int) -> dict:
         "meetings": LeaderMeeting.objects.filter(case=case).count(),
         "petitions": list(CasePetition.objects.filter(case=case).values_list("petition_id", "petition__status")),
         "supervision": list(SupervisionOrder.objects.filter(case=case).order_by("pk").values_list("pk", "status", "response")),
+        "completion_reports": list(CompletionReport.objects.filter(case=case).order_by("pk").values_list("petition_id", "to_unit_id")),
+        "aftercare": list(Aftercare.objects.filter(case=case).order_by("pk").values_list("kind", "done_on", "note")),
     }
 
 
@@ -85,6 +89,11 @@ def _order_issued(people, case):
     SupervisionOrder.objects.create(
         case=case, unit=people.township_a, instruction="限期答复", due_on=due_on, deadline=deadline, issued_by=people.supervisor
     )
+
+
+def assigned_by_bureau(people, case):
+    """The case's petitions as if the county bureau had assigned (交办) them: a completion report is owed."""
+    Petition.objects.filter(case_link__case=case).update(route_mode="assign", routed_by_unit=people.bureau)
 
 
 def _open_order(case):
@@ -123,14 +132,38 @@ ACTION_SPECS = {
     "evaluation_record": {"input": lambda p: {"rating": "basically_satisfied"}, "roles": {"handler_a", "department_handler"}},
     "case_close": {"input": lambda p: {}, "roles": {"leader_a"}},
     "review_request": {"input": lambda p: {"requested_on": TODAY(), "reason": "不服"}, "roles": {"handler_a", "department_handler"}},
-    "review_decide": {"input": lambda p: {"outcome": "support", "content": "支持", "served_on": TODAY()}, "roles": {"supervisor"}},
+    "review_decide": {
+        "input": lambda p: {
+            "outcome": "support",
+            "content": "支持",
+            "legal_basis": "《信访工作条例》第三十五条",
+            "served_on": TODAY(),
+            "body": "县人民政府",
+        },
+        "roles": {"supervisor"},
+    },
     "reexamination_request": {
         "input": lambda p: {"requested_on": TODAY(), "reason": "仍不服"},
         "roles": {"handler_a", "department_handler"},
     },
     "reexamination_decide": {
-        "input": lambda p: {"outcome": "not_support", "content": "不支持", "served_on": TODAY()},
+        "input": lambda p: {
+            "outcome": "not_support",
+            "content": "不支持",
+            "legal_basis": "《信访工作条例》第三十六条",
+            "served_on": TODAY(),
+            "body": "市人民政府",
+        },
         "roles": {"supervisor"},
+    },
+    "completion_report": {
+        "input": lambda p: {"content": "已办结，处理意见已送达"},
+        "roles": {"handler_a", "department_handler"},
+        "prepare": assigned_by_bureau,
+    },
+    "aftercare": {
+        "input": lambda p: {"kind": "guidance", "done_on": TODAY(), "note": "上门回访，宣讲政策"},
+        "roles": {"handler_a", "department_handler"},
     },
     "supervision_issue": {
         "input": lambda p: {"unit": p.township_a, "due_on": TODAY() + timedelta(days=7), "instruction": "督促限期化解"},

@@ -17,7 +17,7 @@ from cases.actions import ACTIONS
 from cases.models import TRANSITIONS, Case, CaseAction, CaseEvent, CaseStatus, ProgressNote, SupervisionOrder
 from cases.selectors import cases_visible_to
 from cases.tests.factories import CASE_PATHS, make_case
-from cases.tests.test_services import ROLES, case_state
+from cases.tests.test_services import ROLES, assigned_by_bureau, case_state
 from deadlines.selectors import deadline_explanations
 
 
@@ -67,6 +67,14 @@ def _order_answered(people) -> Case:
     case = make_case(people, state="in_progress")
     _order_issued(people, case)
     services.supervision_respond(actor=people.leader_a, order=SupervisionOrder.objects.get(case=case), response="已处理")
+    return Case.objects.get(pk=case.pk)
+
+
+def _reported(people) -> Case:
+    """A case whose one assigned petition has had its completion report."""
+    case = make_case(people, state="replied")
+    assigned_by_bureau(people, case)
+    services.completion_report_submit(actor=people.handler_a, case=Case.objects.get(pk=case.pk), content="已办结")
     return Case.objects.get(pk=case.pk)
 
 
@@ -207,8 +215,14 @@ ACTION_TESTS = {
         "state": "review_requested",
         "allowed": "supervisor",
         "refused": "leader_a",
-        "data": lambda p: {"outcome": "explain", "content": "维持原处理意见", "served_on": today()},
-        "check": lambda p, case: case.status == CaseStatus.REVIEW_DECIDED and case.appeals.get().outcome == "explain",
+        "data": lambda p: {
+            "body": "县人民政府",
+            "outcome": "explain",
+            "content": "维持原处理意见",
+            "legal_basis": "《信访工作条例》第三十五条",
+            "served_on": today(),
+        },
+        "check": lambda p, case: case.status == CaseStatus.REVIEW_DECIDED and case.appeals.get().body == "县人民政府",
     },
     "reexamination_request": {
         "state": "review_decided",
@@ -221,8 +235,33 @@ ACTION_TESTS = {
         "state": "reexamination_requested",
         "allowed": "supervisor",
         "refused": "handler_a",
-        "data": lambda p: {"outcome": "explain", "content": "维持，终结", "served_on": today()},
-        "check": lambda p, case: case.status == CaseStatus.CONCLUDED,
+        "data": lambda p: {
+            "body": "市人民政府",
+            "outcome": "explain",
+            "content": "维持，终结",
+            "legal_basis": "《信访工作条例》第三十六条",
+            "served_on": today(),
+        },
+        "check": lambda p, case: case.status == CaseStatus.CONCLUDED and case.appeals.get(level="reexamination").body == "市人民政府",
+    },
+    "completion_report": {
+        "state": "replied",
+        "setup": assigned_by_bureau,
+        "allowed": "handler_a",
+        "refused": "leader_a",
+        "data": lambda p: {"content": "已办结，处理意见已送达信访人"},
+        "check": lambda p, case: case.completion_reports.get().to_unit == p.bureau,
+        # Sent already: nothing is owed any more.
+        "moved_on": lambda p: (_reported(p), "waiting for its completion report"),
+    },
+    "aftercare": {
+        "state": "concluded",
+        "allowed": "department_handler",
+        "refused": "leader_a",
+        "data": lambda p: {"kind": "assistance", "done_on": today(), "note": "协助申请临时救助"},
+        "check": lambda p, case: case.aftercare.get().kind == "assistance",
+        # Only a concluded case: one closed without review is not.
+        "moved_on": lambda p: (make_case(p, state="closed"), "no longer possible"),
     },
     "supervision_issue": {
         "state": "in_progress",
@@ -266,13 +305,15 @@ def _good_in_any_state(people, name: str) -> dict:
     return {**data, "unit": people.township_a.pk} if name == "supervision_issue" else data
 
 
-@pytest.mark.parametrize("state", [*CASE_PATHS, "in_progress+extension"])
+@pytest.mark.parametrize("state", [*CASE_PATHS, "in_progress+extension", "replied+assigned"])
 def test_every_button_on_the_case_page_is_allowed_when_pressed(client, people, state):
     """No button that answers 403 (or 409): whatever the page offers a user, in any state, is taken when
     they press it with good input. Each press is rolled back, so every button meets the same case."""
     case = make_case(people, state=state.split("+")[0])
     if state.endswith("+extension"):
         _extension_requested(people, case)
+    if state.endswith("+assigned"):
+        assigned_by_bureau(people, case)
     if case.can(CaseAction.SUPERVISION_ISSUE):
         _order_issued(people, Case.objects.get(pk=case.pk))  # and so an order to answer
     pressed = set()
@@ -297,6 +338,8 @@ def test_every_button_on_the_case_page_is_allowed_when_pressed(client, people, s
     possible -= {"extension_request"} if state.endswith("+extension") else {"extension_approve", "extension_reject"}
     if not case.supervision_orders.exists():
         possible.discard("supervision_respond")
+    if not state.endswith("+assigned"):  # a completion report is owed only for an assigned petition
+        possible.discard("completion_report")
     assert pressed == possible
 
 
@@ -771,9 +814,10 @@ def test_case_page_offers_the_review_request_while_its_window_is_open(client, pe
     assert _offered(client, people.supervisor, reviewed) == {"review_decide", "supervision_issue"}
 
 
-def test_case_page_after_conclusion_offers_nothing(client, people):
+def test_case_page_after_conclusion_offers_only_the_work_after_it(client, people):
     case = make_case(people, state="concluded")
-    for user in (people.handler_a, people.leader_a, people.supervisor):
+    assert _offered(client, people.handler_a, case) == {"aftercare"}
+    for user in (people.leader_a, people.supervisor):
         assert _offered(client, user, case) == set()
     html = client.get(reverse("case-detail", args=[case.pk])).content.decode()
     assert "Re-examination" in html and "维持，终结" in html
@@ -886,3 +930,63 @@ def test_an_accepted_petitions_page_links_its_case_for_those_who_may_see_it(clie
     html = login(client, people.clerk_a).get(reverse("petition-detail", args=[petition.pk])).content.decode()
     assert reverse("case-detail", args=[case.pk]) in html
     assert "petition-documents" not in html
+
+
+# The opinions of the next-higher body, completion reports and work after conclusion on the page.
+
+
+def _action_form(response, name):
+    return next(item["form"] for item in response.context["actions"] if item["action"].name == name)
+
+
+def test_the_review_form_offers_the_handling_units_next_higher_body(client, people):
+    people.township_a.higher_body = "城关县人民政府"
+    people.township_a.save()
+    case = make_case(people, state="review_requested")
+
+    response = login(client, people.supervisor).get(reverse("case-detail", args=[case.pk]))
+
+    form = _action_form(response, "review_decide")
+    assert form["body"].value() == "城关县人民政府"
+    assert 'value="城关县人民政府"' in response.content.decode()
+
+
+def test_the_reexamination_form_leaves_the_body_to_the_recorder_with_a_hint(client, people):
+    people.township_a.higher_body = "城关县人民政府"
+    people.township_a.save()
+    case = make_case(people, state="reexamination_requested")
+
+    response = login(client, people.supervisor).get(reverse("case-detail", args=[case.pk]))
+
+    form = _action_form(response, "reexamination_decide")
+    assert not form["body"].value()
+    assert "The body above the one that reviewed" in form.fields["body"].help_text
+
+
+@pytest.mark.parametrize(("field", "blank"), [("body", " "), ("legal_basis", "")])
+def test_an_opinion_without_its_body_or_legal_basis_is_a_form_error(client, people, field, blank):
+    case = _case_for(people, "review_decide")
+    before = case_state(case.pk)
+
+    response = _post(
+        login(client, people.supervisor), "review_decide", case, {**ACTION_TESTS["review_decide"]["data"](people), field: blank}
+    )
+
+    assert response.status_code == 400
+    assert _form_error(response, "review_decide", field)
+    assert case_state(case.pk) == before
+
+
+def test_the_case_page_shows_the_deciding_bodies_the_reports_sent_and_the_work_after_conclusion(client, people):
+    case = make_case(people, state="concluded")
+    assigned_by_bureau(people, case)
+    services.completion_report_submit(actor=people.handler_a, case=Case.objects.get(pk=case.pk), content="已按交办要求办结")
+    services.aftercare_record(
+        actor=people.handler_a, case=Case.objects.get(pk=case.pk), kind="guidance", done_on=timezone.localdate(), note="上门回访，情绪平稳"
+    )
+
+    html = login(client, people.handler_a).get(reverse("case-detail", args=[case.pk])).content.decode()
+
+    assert "县人民政府" in html and "市人民政府" in html
+    assert 'id="case-completion-reports"' in html and "已按交办要求办结" in html and people.bureau.name in html
+    assert 'id="case-aftercare"' in html and "上门回访，情绪平稳" in html and "Guidance and education" in html

@@ -75,6 +75,7 @@ def test_the_default_policies_follow_the_regulation():
         "review_decision": (30, DayUnit.CALENDAR, True),
         "reexamination_request": (30, DayUnit.CALENDAR, True),
         "reexamination_decision": (30, DayUnit.CALENDAR, True),
+        # The assigning unit's term for the completion report (Art. 22): the handling period by default.
         "completion_report": (60, DayUnit.CALENDAR, True),
     }
     assert DeadlinePolicy.objects.get(kind="reexamination_decision").basis == "《信访工作条例》（2022）第三十六条"
