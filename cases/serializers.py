@@ -48,7 +48,7 @@ class ExtensionSerializer(serializers.ModelSerializer):
 class ReplySerializer(serializers.ModelSerializer):
     class Meta:
         model = Reply
-        fields = ["status", "outcome", "served_on", "content", "legal_basis", "approved_at"]
+        fields = ["status", "outcome", "served_on", "content", "legal_basis", "returned_reason", "approved_at"]
 
 
 class EvaluationSerializer(serializers.ModelSerializer):
@@ -218,7 +218,12 @@ class CaseDetailSerializer(CaseSerializer):
     appeals = AppealSerializer(many=True, read_only=True)
     hearings = HearingSerializer(many=True, read_only=True)
     supervision_orders = SupervisionOrderSerializer(many=True, read_only=True, help_text=_("Oldest first."))
-    documents = serializers.SerializerMethodField(help_text=_("Kinds downloadable at `documents/{kind}.pdf` in the case's current state."))
+    documents = serializers.SerializerMethodField(
+        help_text=_(
+            "Kinds downloadable at `documents/{kind}.pdf` in the case's current state; `reply` while drafted only for the "
+            "lead official and the team (a draft, `reply.status` says so)."
+        )
+    )
     events = serializers.SerializerMethodField(help_text=_("The timeline, oldest first."))
 
     class Meta(CaseSerializer.Meta):
@@ -226,7 +231,8 @@ class CaseDetailSerializer(CaseSerializer):
         read_only_fields = fields
 
     def get_documents(self, case: Case) -> list[str]:
-        return available_documents(case)
+        request = self.context.get("request")
+        return available_documents(case, request.user if request else None)
 
     @extend_schema_field(EventSerializer(many=True))
     def get_events(self, case: Case):
@@ -256,7 +262,9 @@ class PlanSubmitSerializer(serializers.Serializer):
 
 
 class DecisionReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(
+        allow_blank=True, help_text=_("Required: why it is sent back or refused; on the timeline and told to the one who asked.")
+    )
 
 
 class ProgressSerializer(serializers.Serializer):
@@ -280,7 +288,9 @@ class ReplyDraftSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Outcome.choices)
     content = serializers.CharField(allow_blank=True, help_text=_("The facts found and the opinion; printed in the reply."))
     legal_basis = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=300, help_text=_("The laws and articles the opinion rests on.")
+        allow_blank=True,
+        max_length=300,
+        help_text=_("Required: the laws and articles the opinion rests on (Art. 32); printed in the reply."),
     )
 
 
