@@ -145,7 +145,10 @@ EXTENSION_COLUMNS = ("case_id", "days", "reason", "status", "requested_by_id", "
 HEARING_COLUMNS = ("case_id", "held_on", "end_on", "venue", "participants", "outcome", "recorded_by_id")
 PROGRESS_COLUMNS = ("case_id", "note", "author_id", "created_at")
 MEETING_COLUMNS = ("case_id", "kind", "held_on", "leader_id", "note", "recorded_by_id")
-REPLY_COLUMNS = ("case_id", "outcome", "content", "status", "drafted_by_id", "approved_by_id", "approved_at", "served_on")
+REPLY_COLUMNS = (
+    "case_id", "outcome", "content", "legal_basis", "returned_reason", "status", "drafted_by_id", "approved_by_id", "approved_at",
+    "served_on",
+)  # fmt: skip
 EVALUATION_COLUMNS = ("case_id", "rating", "comment", "recorded_by_id", "recorded_at")
 APPEAL_COLUMNS = (
     "case_id", "level", "requested_on", "reason", "outcome", "content", "served_on", "recorded_by_id", "decided_by_id",
@@ -745,7 +748,7 @@ class DemoCases:
     def _reply(self) -> dict:
         draw = self.rng.random()
         outcome = Outcome.SUPPORT if draw < 0.35 else Outcome.EXPLAIN if draw < 0.8 else Outcome.NOT_SUPPORT
-        return {"outcome": outcome, "content": self._pick(demo_text.REPLIES[outcome])}
+        return {"outcome": outcome, "content": self._pick(demo_text.REPLIES[outcome]), "legal_basis": demo_text.GENERAL_LEGAL_BASIS}
 
     # --- rows ----------------------------------------------------------------------------------
 
@@ -804,11 +807,11 @@ class DemoCases:
                     handling[2] = self.due(DeadlineKind.HANDLING, accepted_on, extension_days=handling[4])
                     note = self.extension_note % {"days": handling[4], "due": handling[2]}
             elif action == CaseAction.REPLY_DRAFT:
-                reply = [pk, data["outcome"], data["content"], ReplyStatus.DRAFT, step.actor, None, None, None]
+                reply = [pk, data["outcome"], data["content"], data["legal_basis"], "", ReplyStatus.DRAFT, step.actor, None, None, None]
             elif action == CaseAction.REPLY_APPROVE:
-                reply[3], reply[5], reply[6] = ReplyStatus.APPROVED, step.actor, at
+                reply[5], reply[7], reply[8] = ReplyStatus.APPROVED, step.actor, at
             elif action == CaseAction.REPLY_SERVE:
-                reply[3], reply[7] = ReplyStatus.SERVED, data["served_on"]
+                reply[5], reply[9] = ReplyStatus.SERVED, data["served_on"]
                 self._meet(handling, data["served_on"])
                 self._open(deadlines, DeadlineKind.REVIEW_REQUEST, data["served_on"])
             elif action == CaseAction.EVALUATION:
@@ -855,7 +858,7 @@ class DemoCases:
                 team["lead_unit"] if assigned else None,
                 team["stability"] if assigned else None,
                 handling[2],
-                reply[7] if reply else None,
+                reply[9] if reply else None,
                 petition_id,
             ),
         )

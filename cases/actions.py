@@ -88,7 +88,8 @@ class Endpoint:
 class Action:
     """One action on a case. `path` is the page's URL after /cases/{id}/; `title` (its label), `button`
     and `done` are what the page says; `offered` is any further condition for showing it (the guard
-    and the state are always checked); `open` shows its form unfolded."""
+    and the state are always checked); `open` shows its form unfolded; `document` is the kind of case
+    document the decision is about, linked beside the button so that the approver reads what they approve."""
 
     name: str
     transition: str
@@ -104,6 +105,7 @@ class Action:
     style: str = "primary"
     open: bool = False
     item: Item | None = None
+    document: str | None = None
 
     @property
     def allowed_from(self) -> frozenset[str]:
@@ -255,23 +257,30 @@ ACTIONS: dict[str, Action] = {
             path="extension/",
             title=_("Request an extension"),
             button=_("Request the extension"),
-            done=_("The extension is requested from the lead official."),
+            done=_("The extension is requested from the head of the lead unit."),
             form=forms.ExtensionRequestForm,
-            api=Endpoint("extension", "Ask once for more time. The team's handlers.", serializers.ExtensionRequestSerializer),
+            api=Endpoint(
+                "extension",
+                "Ask once for more time; the leaders of the lead unit are asked to decide. The team's handlers.",
+                serializers.ExtensionRequestSerializer,
+            ),
             offered=lambda case: extension_of(case) is None,
             style="outline-primary",
         ),
         Action(
             name="extension_approve",
             transition=CaseAction.EXTENSION_APPROVE,
-            guard=permissions.can_approve,
+            guard=permissions.can_decide_extension,
             service=services.extension_approve,
             path="extension/approve/",
             title=_("Approve the extension"),
             button=_("Approve the extension"),
             done=_("The extension is approved; the handling deadline has moved."),
             form=forms.ConfirmForm,
-            api=Endpoint("extension/approve", "Approve the extension; the handling deadline moves. The lead official only."),
+            api=Endpoint(
+                "extension/approve",
+                "Approve the extension; the handling deadline moves. A leader of the case's lead unit (its head, Art. 34) only.",
+            ),
             offered=_extension_waiting,
             style="success",
             open=True,
@@ -279,14 +288,18 @@ ACTIONS: dict[str, Action] = {
         Action(
             name="extension_reject",
             transition=CaseAction.EXTENSION_REJECT,
-            guard=permissions.can_approve,
+            guard=permissions.can_decide_extension,
             service=services.extension_reject,
             path="extension/reject/",
             title=_("Refuse the extension"),
             button=_("Refuse"),
             done=_("The extension is refused."),
-            form=forms.OptionalReasonForm,
-            api=Endpoint("extension/reject", "Refuse the extension. The lead official only.", serializers.DecisionReasonSerializer),
+            form=forms.ReasonForm,
+            api=Endpoint(
+                "extension/reject",
+                "Refuse the extension with a reason, which the requester is told. A leader of the case's lead unit only.",
+                serializers.DecisionReasonSerializer,
+            ),
             offered=_extension_waiting,
             style="outline-danger",
         ),
@@ -296,13 +309,14 @@ ACTIONS: dict[str, Action] = {
             guard=permissions.can_work_on,
             service=services.reply_draft,
             path="reply/",
-            title=_("Draft the reply"),
-            button=_("Save the draft"),
-            done=_("The reply is drafted and awaits the lead official's approval."),
+            title=_("Draft the reply for the lead official's approval"),
+            button=_("Submit to the lead official for approval"),
+            done=_("The draft reply is submitted to the lead official for approval."),
             form=forms.ReplyDraftForm,
             api=Endpoint(
                 "reply",
-                "Draft the written reply (replaces a draft not yet approved). The team's handlers.",
+                "Draft the written reply, with its legal basis, and submit it to the lead official (replaces a draft not yet "
+                "approved, or one sent back). The team's handlers.",
                 serializers.ReplyDraftSerializer,
             ),
         ),
@@ -319,6 +333,24 @@ ACTIONS: dict[str, Action] = {
             api=Endpoint("reply/approve", "Approve the drafted reply. The lead official only."),
             style="success",
             open=True,
+            document="reply",
+        ),
+        Action(
+            name="reply_reject",
+            transition=CaseAction.REPLY_REJECT,
+            guard=permissions.can_approve,
+            service=services.reply_reject,
+            path="reply/reject/",
+            title=_("Send the reply back"),
+            button=_("Send back"),
+            done=_("The reply is sent back to the team."),
+            form=forms.ReasonForm,
+            api=Endpoint(
+                "reply/reject",
+                "Send the drafted reply back to the team with a reason; they draft it again. The lead official only.",
+                serializers.DecisionReasonSerializer,
+            ),
+            style="outline-danger",
         ),
         Action(
             name="reply_serve",

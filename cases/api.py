@@ -191,11 +191,14 @@ class CaseDocumentApi(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("kind", str, OpenApiParameter.PATH, enum=list(documents.CASE_DOCUMENTS))],
         responses=PDF_RESPONSES,
-        description="A document of the case as PDF: `acceptance`, `extension`, `reply`, `review`, `reexamination`, once the case has it.",
+        description=(
+            "A document of the case as PDF: `acceptance`, `extension`, `reply`, `review`, `reexamination`, once the case has it. "
+            "While the reply awaits approval, `reply` is its draft, marked 草稿, for the lead official and the team only."
+        ),
     )
     def get(self, request: AuthenticatedRequest, pk: int, kind: str):
         case = selectors.case_visible(user=request.user, pk=pk)
-        return documents.pdf_response(*documents.case_document_pdf(case=case, kind=kind))
+        return documents.pdf_response(*documents.case_document_pdf(case=case, kind=kind, user=request.user))
 
 
 class PetitionDocumentApi(APIView):

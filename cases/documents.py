@@ -20,9 +20,9 @@ from django.utils.http import content_disposition_header
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
-from accounts.models import Unit, UnitKind
+from accounts.models import Unit, UnitKind, User
 from cases import models as case_models
-from cases import selectors
+from cases import permissions, selectors
 from deadlines.calendar import due_date
 from deadlines.models import DeadlineKind, DeadlinePolicy
 from petitions.models import Petition, PetitionPetitioner
@@ -49,6 +49,8 @@ class DocumentContext:
     reg_no: str
     petitioner_names: list[str]
     issued_on: date
+    # A draft for its approver to read: marked 草稿 all over, without the seal and date of an issued one.
+    draft: bool = False
 
     def __post_init__(self):
         if not self.petitioner_names:
@@ -95,7 +97,9 @@ class ExtensionNotice(DocumentContext):
     kind = "extension"
 
     matter: str
+    accepting_unit: str  # who accepted the matter; the notice is issued by the lead unit that handles it
     accepted_on: date
+    approving_unit: str  # whose head approved (Art. 34): the lead unit, as cases.permissions has it
     reason: str
     extra_days: int
     new_due_on: date
@@ -245,6 +249,12 @@ def _issued_reply(case: case_models.Case) -> case_models.Reply:
     return case_models.Reply.objects.get(case=case, status__in=issued)
 
 
+def reply_is_draft(case: case_models.Case) -> bool:
+    """The reply waits for the lead official's approval: its document is a draft, for them and the team only."""
+    reply = _one_to_one(case, "reply")
+    return reply is not None and reply.status == case_models.ReplyStatus.DRAFT
+
+
 def _served_on(step: case_models.Reply | case_models.Appeal) -> date:
     """When a reply or an opinion was served, which available_documents() has seen for the kinds it lists."""
     if step.served_on is None:
@@ -259,15 +269,21 @@ def _one_to_one(case: case_models.Case, name: str):
         return None
 
 
-def available_documents(case: case_models.Case) -> list[str]:
-    """The kinds of document the case has reached, in the order they are issued. Reads what the case
-    page and the API have loaded already (its extension, reply and appeals)."""
+def _reads_drafts(user: User, case: case_models.Case) -> bool:
+    return permissions.can_approve(user, case) or permissions.can_work_on(user, case)
+
+
+def available_documents(case: case_models.Case, user: User | None = None) -> list[str]:
+    """The kinds of document the case has reached, in the order they are issued; the drafted reply
+    too when `user` is its approver or on the team (others who see the case do not see drafts).
+    Reads what the case page and the API have loaded already (its extension, reply, team and appeals)."""
     kinds = ["acceptance"]
     extension = _one_to_one(case, "extension")
     if extension is not None and extension.status == case_models.ExtensionStatus.APPROVED:
         kinds.append("extension")
     reply = _one_to_one(case, "reply")
-    if reply is not None and reply.status in (case_models.ReplyStatus.APPROVED, case_models.ReplyStatus.SERVED):
+    issued = reply is not None and reply.status in (case_models.ReplyStatus.APPROVED, case_models.ReplyStatus.SERVED)
+    if issued or (reply_is_draft(case) and user is not None and _reads_drafts(user, case)):
         kinds.append("reply")
     decided = {appeal.level for appeal in case.appeals.all() if appeal.served_on is not None}
     kinds += [level for level in (case_models.AppealLevel.REVIEW, case_models.AppealLevel.REEXAMINATION) if level in decided]
@@ -307,17 +323,23 @@ def _case_context(case: case_models.Case, kind: str) -> DocumentContext:
         )
     if kind == "extension":
         extension = _approved_extension(case)
+        lead_unit = case.lead_unit or case.accepting_unit
+        # Its head approved (cases.permissions.can_decide_extension); one decided before that rule names the decider's unit.
+        decider_unit = extension.decided_by.unit if extension.decided_by and extension.decided_by.unit else lead_unit
         return ExtensionNotice(
             **common,
-            issuing_unit=accepting_unit,
+            issuing_unit=lead_unit.name,
+            accepting_unit=accepting_unit,
+            approving_unit=decider_unit.name,
             accepted_on=case.accepted_on,
             reason=extension.reason,
             extra_days=extension.days,
             new_due_on=case.handling_due,
             issued_on=timezone.localdate(extension.decided_at),
         )
-    reply = _issued_reply(case)
     if kind == "reply":
+        draft = reply_is_draft(case)
+        reply = case.reply if draft else _issued_reply(case)
         return Reply(
             **common,
             issuing_unit=accepting_unit,
@@ -329,8 +351,10 @@ def _case_context(case: case_models.Case, kind: str) -> DocumentContext:
             legal_basis=reply.legal_basis,
             # The next-higher body of the unit that replied takes the request for review (Art. 35).
             review_body=case.accepting_unit.higher_body or HIGHER_BODY,
-            issued_on=reply.served_on or timezone.localdate(reply.approved_at),
+            issued_on=timezone.localdate() if draft else reply.served_on or timezone.localdate(reply.approved_at),
+            draft=draft,
         )
+    reply = _issued_reply(case)
     appeals = _decided_appeals(case)
     review = appeals[case_models.AppealLevel.REVIEW]
     if kind == "review":
@@ -361,12 +385,14 @@ def _case_context(case: case_models.Case, kind: str) -> DocumentContext:
     )
 
 
-def case_document_pdf(*, case: case_models.Case, kind: str) -> tuple[str, bytes]:
-    """(file name, PDF) of a document of the case; 404 for a kind the case has not reached."""
-    if kind not in available_documents(case):
+def case_document_pdf(*, case: case_models.Case, kind: str, user: User | None = None) -> tuple[str, bytes]:
+    """(file name, PDF) of a document of the case; 404 for a kind the case has not reached, or a draft
+    `user` may not read (available_documents)."""
+    if kind not in available_documents(case, user):
         raise Http404("No such document for this case.")
     context = _case_context(case, kind)
-    return f"{context.reg_no}-{kind}.pdf", render_pdf(kind, context)
+    name = f"{kind}-draft" if context.draft else kind
+    return f"{context.reg_no}-{name}.pdf", render_pdf(kind, context)
 
 
 def _concluded_reexamination(petition: Petition) -> case_models.Appeal | None:

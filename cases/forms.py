@@ -4,12 +4,13 @@ from which state, which dates and team members are acceptable) live in cases.ser
 from typing import cast
 
 from django import forms
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, Unit, User
 from accounts.selectors import unit_list, user_list
-from cases.models import AftercareKind, Case, MeetingKind, Outcome, Rating
+from cases.models import AftercareKind, Case, MeetingKind, Outcome, Rating, ReplyStatus
 from petitions.forms import BootstrapMixin
 
 
@@ -86,10 +87,6 @@ class ReasonForm(BootstrapMixin, forms.Form):
     reason = _text(_("Reason"), rows=2)
 
 
-class OptionalReasonForm(BootstrapMixin, forms.Form):
-    reason = _text(_("Reason"), required=False, rows=2)
-
-
 class ProgressForm(BootstrapMixin, forms.Form):
     note = _text(_("What was done"), rows=3)
 
@@ -119,12 +116,6 @@ class ExtensionRequestForm(BootstrapMixin, forms.Form):
     reason = _text(_("Reason"), rows=2, placeholder=_("Goes into the extension notice to the petitioner"))
 
 
-class ReplyDraftForm(BootstrapMixin, forms.Form):
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices, widget=forms.RadioSelect)
-    content = _text(_("Reply"), rows=6, placeholder=_("The facts found and the opinion"))
-    legal_basis = forms.CharField(label=_("Legal basis"), max_length=300, required=False)
-
-
 class ServeForm(BootstrapMixin, forms.Form):
     served_on = forms.DateField(label=_("Served on"), widget=DateInput())
 
@@ -140,7 +131,7 @@ class AppealRequestForm(BootstrapMixin, forms.Form):
 
 
 class CaseForm(BootstrapMixin, forms.Form):
-    """A form whose choices come from the case it acts on (cases.views passes it)."""
+    """A form whose choices, or starting values, come from the case it acts on (cases.views passes it)."""
 
     def __init__(self, *args, case: Case, **kwargs):
         super().__init__(*args, **kwargs)
@@ -153,6 +144,31 @@ def team_units(case: Case) -> list[Unit]:
     units = [case.lead_unit, *case.supporting_units.all(), case.stability_unit, case.accepting_unit]
     team = case.team_unit_ids
     return list({unit.pk: unit for unit in units if unit is not None and unit.pk in team}.values())
+
+
+class ReplyDraftForm(CaseForm):
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices, widget=forms.RadioSelect)
+    content = _text(_("Reply"), rows=6, placeholder=_("The facts found and the opinion"))
+    legal_basis = forms.CharField(
+        label=_("Legal basis"),
+        max_length=300,
+        help_text=_("The laws and articles the opinion rests on, e.g. 《中华人民共和国劳动合同法》第三十条; printed in the reply."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        """A draft not yet approved, or one sent back, is what the team works on: the form starts from
+        it, with the reason it was sent back."""
+        super().__init__(*args, **kwargs)
+        try:
+            reply = self.case.reply
+        except ObjectDoesNotExist:
+            return
+        if reply.status not in (ReplyStatus.DRAFT, ReplyStatus.RETURNED):
+            return
+        self.initial = {"outcome": reply.outcome, "content": reply.content, "legal_basis": reply.legal_basis}
+        if reply.status == ReplyStatus.RETURNED:
+            # Shown above the fields (cases/_action.html).
+            self.notice = _("Sent back by the lead official: %(reason)s") % {"reason": reply.returned_reason}
 
 
 class SupervisionIssueForm(CaseForm):

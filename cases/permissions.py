@@ -9,6 +9,7 @@ __all__ = [
     "can_approve_any",
     "can_assign",
     "can_decide_appeal",
+    "can_decide_extension",
     "can_respond_supervision",
     "can_supervise",
     "can_work_on",
@@ -34,12 +35,20 @@ def can_work_on(user: User, case: Case) -> bool:
 
 
 def can_approve(user: User, case: Case) -> bool:
-    """Plan, extension, reply and closing: the case's lead official, and only them."""
+    """Plan, reply and closing: the case's lead official, and only them."""
     return case.lead_official_id is not None and user.pk == case.lead_official_id
 
 
+def can_decide_extension(user: User, case: Case) -> bool:
+    """An extension is approved by the head of the handling unit (Art. 34 "经本机关、单位负责人批准"): a
+    leader of the case's lead unit itself, not of a unit above it. The lead official decides only when
+    that is who they are."""
+    return case.lead_unit_id is not None and user.has_role(Role.LEADER) and user.unit_id == case.lead_unit_id
+
+
 def can_approve_any(user: User) -> bool:
-    """Has an approval inbox: lead officials are leaders (cases.services checks it on assignment)."""
+    """Has an approval inbox: lead officials and the heads of lead units are leaders (cases.services
+    checks it on assignment)."""
     return user.is_authenticated and user.has_role(Role.LEADER)
 
 

@@ -247,14 +247,14 @@ def case_timeline(case: Case) -> QuerySet[CaseEvent]:
 
 
 def approval_inbox(*, user: User) -> QuerySet[Case]:
-    """What awaits this lead official: plans submitted, replies drafted, extensions requested."""
+    """What awaits this leader's decision: as lead official, plans submitted and replies drafted; as a
+    head of the lead unit, extensions requested (cases.permissions.can_decide_extension)."""
+    awaiting = Q(lead_official_id=user.pk, status__in=[CaseStatus.PLAN_SUBMITTED, CaseStatus.REPLY_DRAFTED])
+    if user.unit_id is not None and user.has_role(Role.LEADER):
+        awaiting |= Q(lead_unit_id=user.unit_id, status=CaseStatus.IN_PROGRESS, extension__status=ExtensionStatus.REQUESTED)
     return (
-        Case.objects.filter(lead_official_id=user.pk)
+        Case.objects.filter(awaiting)
         .select_related("first_petition")
-        .filter(
-            Q(status__in=[CaseStatus.PLAN_SUBMITTED, CaseStatus.REPLY_DRAFTED])
-            | Q(status=CaseStatus.IN_PROGRESS, extension__status=ExtensionStatus.REQUESTED)
-        )
         .select_related("category", "locality", "accepting_unit", "lead_unit", "extension")
         .order_by("handling_due", "id")
     )

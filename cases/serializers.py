@@ -55,7 +55,7 @@ class ExtensionSerializer(serializers.ModelSerializer):
 class ReplySerializer(serializers.ModelSerializer):
     class Meta:
         model = Reply
-        fields = ["status", "outcome", "served_on", "content", "legal_basis", "approved_at"]
+        fields = ["status", "outcome", "served_on", "content", "legal_basis", "returned_reason", "approved_at"]
 
 
 class EvaluationSerializer(serializers.ModelSerializer):
@@ -259,7 +259,12 @@ class CaseDetailSerializer(CaseSerializer):
         help_text=_("The reports sent to the units that assigned (交办) the case's petitions, oldest first.")
     )
     aftercare = serializers.SerializerMethodField(help_text=_("Work with the petitioner after the matter was concluded (Art. 37)."))
-    documents = serializers.SerializerMethodField(help_text=_("Kinds downloadable at `documents/{kind}.pdf` in the case's current state."))
+    documents = serializers.SerializerMethodField(
+        help_text=_(
+            "Kinds downloadable at `documents/{kind}.pdf` in the case's current state; `reply` while drafted only for the "
+            "lead official and the team (a draft, `reply.status` says so)."
+        )
+    )
     events = serializers.SerializerMethodField(help_text=_("The timeline, oldest first."))
     next_step = serializers.SerializerMethodField(help_text=_("What must happen next on the case, who owns it and by when."))
 
@@ -291,7 +296,8 @@ class CaseDetailSerializer(CaseSerializer):
         return AftercareSerializer(case.aftercare.all(), many=True).data
 
     def get_documents(self, case: Case) -> list[str]:
-        return available_documents(case)
+        request = self.context.get("request")
+        return available_documents(case, request.user if request else None)
 
     @extend_schema_field(EventSerializer(many=True))
     def get_events(self, case: Case):
@@ -325,7 +331,9 @@ class PlanSubmitSerializer(serializers.Serializer):
 
 
 class DecisionReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(
+        allow_blank=True, help_text=_("Required: why it is sent back or refused; on the timeline and told to the one who asked.")
+    )
 
 
 class ProgressSerializer(serializers.Serializer):
@@ -349,7 +357,9 @@ class ReplyDraftSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Outcome.choices)
     content = serializers.CharField(allow_blank=True, help_text=_("The facts found and the opinion; printed in the reply."))
     legal_basis = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=300, help_text=_("The laws and articles the opinion rests on.")
+        allow_blank=True,
+        max_length=300,
+        help_text=_("Required: the laws and articles the opinion rests on (Art. 32); printed in the reply."),
     )
 
 

@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -273,6 +274,7 @@ def _offered_actions(user: User, case: Case, failed: Failed, *, item: Any = None
                 "form": form,
                 "url": action.url(case, item),
                 "open": action.open or form.is_bound,
+                "document_url": reverse("case-document", args=[case.pk, action.document]) if action.document else None,
                 "dom_id": action.name if item is None else f"{action.name}-{item.pk}",
             }
         )
@@ -336,9 +338,10 @@ def _conflict(request: AuthenticatedHttpRequest, pk: int, error: TransitionNotAl
 
 @login_required
 def case_document(request: AuthenticatedHttpRequest, pk: int, kind: str) -> HttpResponse:
-    """A document of the case as PDF, once its state has it (else 404, as outside the user's scope)."""
+    """A document of the case as PDF, once its state has it (else 404, as outside the user's scope); the
+    drafted reply for its approver and the team only."""
     case = selectors.case_visible(user=request.user, pk=pk)
-    return documents.pdf_response(*documents.case_document_pdf(case=case, kind=kind))
+    return documents.pdf_response(*documents.case_document_pdf(case=case, kind=kind, user=request.user))
 
 
 @login_required

@@ -398,7 +398,13 @@ class History:
         draft_on = due + timedelta(days=rng.randint(1, 12)) if late else due - timedelta(days=rng.randint(6, 25))
         yield max(_office_hours(rng, timezone.make_aware(datetime.combine(draft_on, time(9)))), timezone.now())
         outcome = _pick(rng, {Outcome.SUPPORT: 35, Outcome.EXPLAIN: 45, Outcome.NOT_SUPPORT: 20})
-        services.reply_draft(actor=handler, case=self._case(pk), outcome=outcome, content=rng.choice(text.REPLIES[outcome]))
+        services.reply_draft(
+            actor=handler,
+            case=self._case(pk),
+            outcome=outcome,
+            content=rng.choice(text.REPLIES[outcome]),
+            legal_basis=text.LEGAL_BASES.get(case.category.code[:2], text.GENERAL_LEGAL_BASIS),
+        )
         if stopped():
             return
         yield self._later(timezone.now(), 0.5, 2)

@@ -234,6 +234,19 @@ REPLIES = {
         "经核实，相关单位已依法依规处理到位，信访人的诉求不予支持。",
     ),
 }
+# The legal basis a reply states (Art. 32), by first-level category; Art. 32 itself (support, explain
+# or not support, as the facts and the rules allow) where no particular law is the point.
+LEGAL_BASES = {
+    "05": "《中华人民共和国土地管理法》第四十八条",
+    "06": "《中华人民共和国教师法》第二十五条",
+    "07": "《中华人民共和国劳动合同法》第三十条",
+    "08": "《国有土地上房屋征收与补偿条例》第十九条",
+    "09": "《中华人民共和国农村土地承包法》第二十一条",
+    "11": "《中华人民共和国环境保护法》第四十二条",
+    "13": "《社会救助暂行办法》第九条",
+    "15": "《中华人民共和国消费者权益保护法》第二十四条",
+}
+GENERAL_LEGAL_BASIS = "《信访工作条例》第三十二条"
 EVALUATION_COMMENTS = {
     "satisfied": ("", "感谢政府帮助解决问题。"),
     "basically_satisfied": ("", "基本解决，希望后续跟进。"),

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import NotificationKind, Role, Unit, User
+from accounts.selectors import unit_users
 from accounts.services import site_language
 from cases import permissions
 from cases.models import (
@@ -76,9 +77,12 @@ def case_assign(
     return locked
 
 
-def _approval_notify(case: Case, what: str) -> None:
-    """Tell the lead official that something waits for their approval (their inbox shows it too)."""
-    if case.lead_official is None:
+def _approval_notify(case: Case, what: str, approvers: Sequence[User] | None = None) -> None:
+    """Tell the approvers (the lead official unless named) that something waits for their approval
+    (their inbox shows it too)."""
+    if approvers is None:
+        approvers = [case.lead_official] if case.lead_official is not None else []
+    if not approvers:
         return
     with site_language():
         message = _("Case %(case)s (%(category)s): %(what)s waits for your approval.") % {
@@ -86,7 +90,7 @@ def _approval_notify(case: Case, what: str) -> None:
             "category": case.category.name,
             "what": what,
         }
-    case_notify(case, [case.lead_official], NotificationKind.APPROVAL, message)
+    case_notify(case, approvers, NotificationKind.APPROVAL, message)
 
 
 def _team_check(*, lead_official: User, lead_unit: Unit, supporting_units, stability_unit, members) -> None:
@@ -219,7 +223,8 @@ def leader_meeting_add(*, actor: User, case: Case, kind: str, held_on: date, lea
 
 
 def extension_request(*, actor: User, case: Case, days: int, reason: str) -> Extension:
-    """Ask once for more time (Art. 34), at most the policy's cap (30 days by default)."""
+    """Ask once for more time (Art. 34), at most the policy's cap (30 days by default). The head of
+    the lead unit decides: its leaders are told."""
     permissions.require(permissions.can_work_on(actor, case))
     reason = required_text(reason, "reason", _("Give the reason; it goes into the extension notice."))
     cap = DeadlinePolicy.objects.get(kind=DeadlineKind.EXTENSION).days
@@ -232,13 +237,14 @@ def extension_request(*, actor: User, case: Case, days: int, reason: str) -> Ext
         if Extension.objects.filter(case=locked).exists():
             raise ValidationError({"days": [_("This case has already had its one extension request.")]})
         extension = Extension.objects.create(case=locked, days=days, reason=reason, requested_by=actor)
+        heads = unit_users(locked.lead_unit_id, Role.LEADER) if locked.lead_unit_id else []
         with site_language():
-            _approval_notify(locked, _("an extension of %(days)d days") % {"days": days})
+            _approval_notify(locked, _("an extension of %(days)d days") % {"days": days}, heads)
         return extension
 
 
-def _extension_decide(*, actor: User, case: Case, action: str, status: str, note: str = "") -> Extension:
-    permissions.require(permissions.can_approve(actor, case))
+def _extension_decide(*, actor: User, case: Case, action: str, status: str, reason: str = "") -> Extension:
+    permissions.require(permissions.can_decide_extension(actor, case))
     with transaction.atomic():
         locked, _result = transition_claim(case, action)
         extension = Extension.objects.select_for_update().filter(case=locked, status=ExtensionStatus.REQUESTED).first()
@@ -246,6 +252,7 @@ def _extension_decide(*, actor: User, case: Case, action: str, status: str, note
             raise TransitionNotAllowed(_("There is no extension request waiting for a decision."))
         extension.status, extension.decided_by, extension.decided_at = status, actor, timezone.now()
         extension.save(update_fields=["status", "decided_by", "decided_at"])
+        note = reason
         if status == ExtensionStatus.APPROVED:
             deadline = deadline_extend(deadline=deadline_locked(subject=locked, kind=DeadlineKind.HANDLING), days=extension.days)
             locked.handling_due = deadline.due_on
@@ -256,28 +263,32 @@ def _extension_decide(*, actor: User, case: Case, action: str, status: str, note
             if status == ExtensionStatus.APPROVED:
                 message = _("Case %(case)s: %(leader)s approved the extension; handling is now due %(due)s.")
             else:
-                message = _("Case %(case)s: %(leader)s refused the extension; handling stays due %(due)s.")
-            message %= {"case": locked.number, "leader": actor, "due": locked.handling_due.isoformat()}
+                message = _("Case %(case)s: %(leader)s refused the extension (%(reason)s); handling stays due %(due)s.")
+            message %= {"case": locked.number, "leader": actor, "due": locked.handling_due.isoformat(), "reason": reason}
         case_notify(locked, [extension.requested_by], NotificationKind.DECIDED, message)
     return extension
 
 
 def extension_approve(*, actor: User, case: Case) -> Extension:
-    """The lead official approves the extension; the handling deadline moves by its days."""
+    """The head of the lead unit approves the extension; the handling deadline moves by its days."""
     return _extension_decide(actor=actor, case=case, action=CaseAction.EXTENSION_APPROVE, status=ExtensionStatus.APPROVED)
 
 
-def extension_reject(*, actor: User, case: Case, reason: str = "") -> Extension:
-    """The lead official refuses the extension; the deadline stays, and no second request is possible."""
-    return _extension_decide(actor=actor, case=case, action=CaseAction.EXTENSION_REJECT, status=ExtensionStatus.REJECTED, note=reason)
+def extension_reject(*, actor: User, case: Case, reason: str) -> Extension:
+    """The head of the lead unit refuses the extension, saying why; the deadline stays, and no second
+    request is possible."""
+    reason = required_text(reason, "reason", _("Say why the extension is refused."))
+    return _extension_decide(actor=actor, case=case, action=CaseAction.EXTENSION_REJECT, status=ExtensionStatus.REJECTED, reason=reason)
 
 
-def reply_draft(*, actor: User, case: Case, outcome: str, content: str, legal_basis: str = "") -> Reply:
-    """The team drafts the written reply (a new draft replaces one not yet approved)."""
+def reply_draft(*, actor: User, case: Case, outcome: str, content: str, legal_basis: str) -> Reply:
+    """The team drafts the written reply and submits it to the lead official (a new draft replaces one
+    not yet approved, or one sent back). It states its legal basis (Art. 32)."""
     permissions.require(permissions.can_work_on(actor, case))
     if outcome not in Outcome.values:
         raise ValidationError({"outcome": [_("Choose support, explain or not support.")]})
     content = required_text(content, "content", _("Write the reply."))
+    legal_basis = required_text(legal_basis, "legal_basis", _("Name the laws and articles the reply rests on."))
     with transaction.atomic():
         locked = transition_apply(case, actor, CaseAction.REPLY_DRAFT, note=str(Outcome(outcome).label))
         reply, _created = Reply.objects.update_or_create(
@@ -285,8 +296,9 @@ def reply_draft(*, actor: User, case: Case, outcome: str, content: str, legal_ba
             defaults={
                 "outcome": outcome,
                 "content": content,
-                "legal_basis": legal_basis.strip(),
+                "legal_basis": legal_basis,
                 "status": ReplyStatus.DRAFT,
+                "returned_reason": "",
                 "drafted_by": actor,
             },
         )
@@ -307,6 +319,25 @@ def reply_approve(*, actor: User, case: Case) -> Reply:
             message = _("Case %(case)s: %(leader)s approved the reply; it can be served on the petitioner.") % {
                 "case": locked.number,
                 "leader": actor,
+            }
+        case_notify(locked, [reply.drafted_by], NotificationKind.DECIDED, message)
+    return reply
+
+
+def reply_reject(*, actor: User, case: Case, reason: str) -> Reply:
+    """The lead official sends the draft back with a reason; the team drafts it again."""
+    permissions.require(permissions.can_approve(actor, case))
+    reason = required_text(reason, "reason", _("Say why the reply is sent back."))
+    with transaction.atomic():
+        locked = transition_apply(case, actor, CaseAction.REPLY_REJECT, note=reason)
+        reply = Reply.objects.select_for_update().get(case=locked)
+        reply.status, reply.returned_reason = ReplyStatus.RETURNED, reason
+        reply.save(update_fields=["status", "returned_reason"])
+        with site_language():
+            message = _("Case %(case)s: %(leader)s sent the drafted reply back: %(reason)s") % {
+                "case": locked.number,
+                "leader": actor,
+                "reason": reason,
             }
         case_notify(locked, [reply.drafted_by], NotificationKind.DECIDED, message)
     return reply

@@ -20,6 +20,7 @@ DOCUMENT_TITLES = {
     "review": pgettext_lazy("document", "Review opinion"),
     "reexamination": pgettext_lazy("document", "Re-examination opinion"),
 }
+DRAFT_REPLY_TITLE = _("Draft reply, awaiting approval")
 
 # One colour per kind of state, for every status on the case pages (case, plan, deadline, extension,
 # reply, rating): waiting for someone is yellow, done is green, refused or late is red.
@@ -40,6 +41,7 @@ BADGE_CLASSES = {
     "submitted": "text-bg-warning",
     "requested": "text-bg-warning",
     "draft": "text-bg-warning",
+    "returned": "text-bg-danger",
     "approved": "text-bg-success",
     "served": "text-bg-success",
     "rejected": "text-bg-danger",
@@ -90,9 +92,13 @@ def visible_case_of(user, petition) -> Case | None:
 
 
 @register.simple_tag
-def case_document_links(case: Case) -> list[tuple[str, str]]:
-    """(title, URL) of the documents the case has reached."""
-    return [(str(DOCUMENT_TITLES[kind]), reverse("case-document", args=[case.pk, kind])) for kind in documents.available_documents(case)]
+def case_document_links(case: Case, user) -> list[tuple[str, str]]:
+    """(title, URL) of the documents the case has reached, and the draft reply for those who approve or write it."""
+    draft = documents.reply_is_draft(case)
+    return [
+        (str(DRAFT_REPLY_TITLE if kind == "reply" and draft else DOCUMENT_TITLES[kind]), reverse("case-document", args=[case.pk, kind]))
+        for kind in documents.available_documents(case, user)
+    ]
 
 
 @register.simple_tag

@@ -10,6 +10,9 @@ from petitions import services as petition_services
 from petitions.models import Petition
 from petitions.tests.factories import make_petition
 
+# What make_case's reply rests on (Art. 32 wants it stated).
+LEGAL_BASIS = "《中华人民共和国劳动合同法》第三十条"
+
 # Cases: built by driving the real services along the workflow, so a case in any state is one the
 # application itself could have produced.
 
@@ -66,7 +69,9 @@ def make_case(county, *, state: str = "accepted", accepted_on=None, petition: Pe
         ),
         "plan_submitted": lambda case: case_services.plan_submit(actor=county.handler_a, case=case, content="走访核实，协调发放"),
         "in_progress": lambda case: case_services.plan_approve(actor=county.leader_a, case=case),
-        "reply_drafted": lambda case: case_services.reply_draft(actor=county.handler_a, case=case, outcome="support", content="支持诉求"),
+        "reply_drafted": lambda case: case_services.reply_draft(
+            actor=county.handler_a, case=case, outcome="support", content="支持诉求", legal_basis=LEGAL_BASIS
+        ),
         "reply_approved": lambda case: case_services.reply_approve(actor=county.leader_a, case=case),
         "replied": lambda case: case_services.reply_serve(actor=county.handler_a, case=case, served_on=today),
         "evaluated": lambda case: case_services.evaluation_record(actor=county.handler_a, case=case, rating="satisfied"),

@@ -145,6 +145,15 @@ ENDPOINTS = [
         changed=lambda data: data["reply"]["legal_basis"] == "《保障农民工工资支付条例》第十五条",
     ),
     Endpoint("reply/approve", "reply_drafted", "leader_a", "handler_a", CaseStatus.REPLY_APPROVED),
+    Endpoint(
+        "reply/reject",
+        "reply_drafted",
+        "leader_a",
+        "handler_a",
+        CaseStatus.IN_PROGRESS,
+        lambda p: {"reason": "法律依据引用不准确"},
+        changed=lambda data: (data["reply"]["status"], data["reply"]["returned_reason"]) == ("returned", "法律依据引用不准确"),
+    ),
     Endpoint("reply/serve", "reply_approved", "handler_a", "leader_a", CaseStatus.REPLIED, lambda p: {"served_on": str(TODAY())}),
     Endpoint("evaluation", "replied", "handler_a", "leader_a", CaseStatus.EVALUATED, lambda p: {"rating": "satisfied", "comment": "满意"}),
     Endpoint(
@@ -297,6 +306,23 @@ def test_a_refused_user_gets_403_whatever_the_body(api, people):
     assert case_state(case.pk) == before
 
 
+@pytest.mark.parametrize("action", ["extension/approve", "extension/reject"])
+def test_an_extension_is_not_decided_by_a_lead_official_from_another_unit(api, people, action):
+    """Art. 34: the head of the lead unit approves. leader_b leads the case but is of the other township."""
+    endpoint = BY_ACTION[action]
+    case = make_case(people, state="in_progress")
+    services.case_lead_change(actor=people.supervisor, case=case, lead_official=people.leader_b, reason="县领导包案")
+    _request_extension(people, Case.objects.get(pk=case.pk))
+    before = case_state(case.pk)
+
+    response = post(api, people, endpoint, case, "leader_b", body={"reason": "期限足够"})
+
+    assert response.status_code == 403, response.content
+    assert case_state(case.pk) == before
+    response = post(api, people, endpoint, case, "leader_a", body={"reason": "期限足够"})
+    assert response.status_code == 200, response.content
+
+
 def test_a_handler_of_a_supporting_unit_works_on_the_case(api, people):
     case = make_case(people, state="in_progress")
 
@@ -330,7 +356,12 @@ BAD_INPUT = {
     "extension: too long": ("extension", lambda p: {"days": 31, "reason": "复杂"}, "days"),
     "extension: no reason": ("extension", lambda p: {"days": 10, "reason": ""}, "reason"),
     "reply: unknown outcome": ("reply", lambda p: {"outcome": "maybe", "content": "内容"}, "outcome"),
-    "reply: empty": ("reply", lambda p: {"outcome": "support", "content": ""}, "content"),
+    "reply: empty": ("reply", lambda p: {"outcome": "support", "content": "", "legal_basis": "《信访工作条例》第三十二条"}, "content"),
+    "reply: no legal basis": ("reply", lambda p: {"outcome": "support", "content": "支持", "legal_basis": " "}, "legal_basis"),
+    "reply: legal basis left out": ("reply", lambda p: {"outcome": "support", "content": "支持"}, "legal_basis"),
+    "reply reject: no reason": ("reply/reject", lambda p: {"reason": ""}, "reason"),
+    "extension reject: no reason": ("extension/reject", lambda p: {"reason": "  "}, "reason"),
+    "extension reject: reason left out": ("extension/reject", lambda p: {}, "reason"),
     "serve: in the future": ("reply/serve", lambda p: {"served_on": str(TODAY() + timedelta(days=1))}, "served_on"),
     "evaluation: unknown rating": ("evaluation", lambda p: {"rating": "delighted"}, "rating"),
     "review: before acceptance": (
@@ -406,6 +437,7 @@ WRONG_STATE = [
     ("plan/approve", "in_progress"),
     ("extension/approve", "in_progress"),
     ("reply/approve", "in_progress"),
+    ("reply/reject", "reply_approved"),
     ("reply/serve", "reply_drafted"),
     ("evaluation", "evaluated"),
     ("close", "in_progress"),
@@ -502,7 +534,13 @@ def test_detail_shows_the_team_latest_plan_extension_and_reply(api, people):
     services.plan_approve(actor=people.leader_a, case=Case.objects.get(pk=case.pk))
     _request_extension(people, Case.objects.get(pk=case.pk))
     services.extension_approve(actor=people.leader_a, case=Case.objects.get(pk=case.pk))
-    services.reply_draft(actor=people.handler_a, case=Case.objects.get(pk=case.pk), outcome="explain", content="解释说明")
+    services.reply_draft(
+        actor=people.handler_a,
+        case=Case.objects.get(pk=case.pk),
+        outcome="explain",
+        content="解释说明",
+        legal_basis="《信访工作条例》第三十二条",
+    )
 
     data = get_case(api, people.handler_a, case).json()
 
@@ -515,12 +553,14 @@ def test_detail_shows_the_team_latest_plan_extension_and_reply(api, people):
     assert data["plan"]["content"] == "第二版"
     assert data["extension"]["days"] == 15
     assert data["extension"]["status"] == "approved"
-    assert data["reply"] == {**data["reply"], "status": "draft", "outcome": "explain", "served_on": None}
+    assert data["reply"] == {**data["reply"], "status": "draft", "outcome": "explain", "served_on": None, "returned_reason": ""}
     handling = next(deadline for deadline in data["deadlines"] if deadline["kind"] == "handling")
     assert handling["extension_days"] == 15
     assert handling["due_on"] == data["handling_due"]
     assert any("15" in sentence for sentence in handling["explanation"])
-    assert data["documents"] == ["acceptance", "extension"]
+    # The draft reply is the team's to read (and the lead official's), not yet a document for others.
+    assert data["documents"] == ["acceptance", "extension", "reply"]
+    assert get_case(api, people.clerk_a, case).json()["documents"] == ["acceptance", "extension"]
     assert [event["action"] for event in data["events"]][-3:] == ["extension_request", "extension_approve", "reply_draft"]
 
 

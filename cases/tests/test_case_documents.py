@@ -9,9 +9,10 @@ from django.utils import timezone
 from pypdf import PdfReader
 from rest_framework.test import APIClient
 
+from accounts.tests.factories import make_user
 from cases import documents, services
 from cases.models import Case
-from cases.tests.factories import REEXAMINATION_BODY, REVIEW_BODY, make_case
+from cases.tests.factories import LEGAL_BASIS, REEXAMINATION_BODY, REVIEW_BODY, make_case
 from deadlines.models import DeadlineKind, DeadlinePolicy
 from petitions import services as petition_services
 from petitions.tests.factories import make_id_number, make_petition
@@ -128,15 +129,16 @@ def test_extension_notice(county):
         "城关镇",
         first_reg_no(case),
         "张三：",
+        "本机关于",
         "需进一步调查核实",
-        "延长20日",
+        "经本机关负责人批准，办理期限延长20日",
         f"至{chinese(case.handling_due)}止",
         chinese(timezone.localdate()),
     ]:
         assert expected in text, expected
 
 
-def test_reply_prints_the_recorded_text_under_one_heading_and_no_empty_legal_basis(county):
+def test_reply_prints_the_recorded_text_under_one_heading_with_its_legal_basis(county):
     case = make_case(county, state="replied")
 
     filename, pdf = documents.case_document_pdf(case=case, kind="reply")
@@ -152,14 +154,14 @@ def test_reply_prints_the_recorded_text_under_one_heading_and_no_empty_legal_bas
         f"已于{chinese(case.accepted_on)}依法受理",
         "一、调查核实情况和处理意见",
         "支持诉求",
-        "事实清楚，本机关予以支持",
+        f"事实清楚，符合{LEGAL_BASIS}的规定，本机关予以支持",
         "二、复查权利告知",
         "向本机关的上一级机关书面请求复查",
         chinese(timezone.localdate()),
     ]:
         assert expected in text, expected
     assert "三、" not in text
-    assert "符合的规定" not in text
+    assert "草稿" not in text
 
 
 def test_reply_and_opinions_print_the_recorded_legal_basis(county):
@@ -190,6 +192,57 @@ def test_reply_names_the_accepting_units_next_higher_body_for_review(county):
 
     assert "向城关县人民政府书面请求复查" in text
     assert "县信访局" not in text
+
+
+def test_extension_notice_is_issued_by_the_lead_unit_whose_head_approved(county):
+    """Accepted by township A, handled by the department as lead unit: its head approves, it issues the notice."""
+    county.department_leader = make_user(unit=county.department, roles=["leader"], username="department_leader")
+    case = make_case(county, state="in_progress")
+    Case.objects.filter(pk=case.pk).update(lead_unit=county.department)
+    services.extension_request(actor=county.handler_a, case=Case.objects.get(pk=case.pk), days=15, reason="需要鉴定")
+    services.extension_approve(actor=county.department_leader, case=Case.objects.get(pk=case.pk))
+
+    text = text_of(documents.case_document_pdf(case=Case.objects.get(pk=case.pk), kind="extension")[1])
+
+    assert text.startswith("县人社局")
+    assert f"城关镇于{chinese(case.accepted_on)}受理" in text
+    assert "经本机关负责人批准，办理期限延长15日" in text
+
+
+def draft_pdf(county, username: str | None = "leader_a", state: str = "reply_drafted"):
+    case = make_case(county, state=state)
+    user = getattr(county, username) if username else None
+    return case, download(APIClient(), f"/api/v1/cases/{case.pk}/documents/reply.pdf", user)
+
+
+@pytest.mark.parametrize("username", ["leader_a", "handler_a", "department_handler"])
+def test_the_draft_reply_is_a_pdf_marked_draft_for_its_approver_and_the_team(county, username):
+    case, response = draft_pdf(county, username)
+
+    assert response.status_code == 200, response.content
+    assert response["Content-Disposition"] == f'attachment; filename="{first_reg_no(case)}-reply-draft.pdf"'
+    text = text_of(response.content)
+    for expected in ["信访事项处理意见书（草稿）", "草稿，未经批准，不得印发或送达", "支持诉求", LEGAL_BASIS]:
+        assert expected in text, expected
+    assert "（印章）" not in text  # nothing that reads as issued
+    reader = PdfReader(io.BytesIO(response.content))
+    assert all("草稿" in page.extract_text() for page in reader.pages)  # the watermark, on every page
+
+
+@pytest.mark.parametrize(("username", "status_code"), [("clerk_a", 404), ("supervisor", 404), ("handler_b", 404), (None, 401)])
+def test_the_draft_reply_is_not_for_others(county, username, status_code):
+    _case, response = draft_pdf(county, username)
+
+    assert response.status_code == status_code
+
+
+def test_a_reply_sent_back_is_no_document(county):
+    case = make_case(county, state="reply_drafted")
+    services.reply_reject(actor=county.leader_a, case=case, reason="依据不准确")
+
+    assert documents.available_documents(Case.objects.get(pk=case.pk), county.handler_a) == ["acceptance"]
+    with pytest.raises(Http404):
+        documents.case_document_pdf(case=Case.objects.get(pk=case.pk), kind="reply", user=county.leader_a)
 
 
 def test_review_opinion_comes_from_the_deciding_body(county):
@@ -377,7 +430,7 @@ def test_case_document_downloads_as_a_private_pdf_attachment(county, kind):
         assert expected in text, expected
 
 
-NOT_YET = [("in_progress", "extension"), ("reply_drafted", "reply"), ("replied", "review"), ("accepted", "bogus")]
+NOT_YET = [("in_progress", "extension"), ("replied", "review"), ("accepted", "bogus")]
 
 
 @pytest.mark.parametrize(("state", "kind"), NOT_YET)

@@ -36,12 +36,24 @@ def test_an_extension_request_and_its_decision(county):
     Notification.objects.all().delete()
 
     services.extension_request(actor=county.handler_a, case=case, days=10, reason="需要进一步调查")
+    # The leaders of the lead unit, township A, its head among them (Art. 34).
     assert [name for name, _message in received(NotificationKind.APPROVAL)] == ["leader_a"]
 
-    services.extension_reject(actor=county.leader_a, case=case)
+    services.extension_reject(actor=county.leader_a, case=case, reason="现有期限足够")
     ((name, message),) = received(NotificationKind.DECIDED)
     assert name == "handler_a"
-    assert case.handling_due.isoformat() in message
+    assert case.handling_due.isoformat() in message and "现有期限足够" in message
+
+
+def test_a_reply_sent_back_tells_its_drafter_why(county):
+    case = make_case(county, state="reply_drafted")
+    Notification.objects.all().delete()
+
+    services.reply_reject(actor=county.leader_a, case=case, reason="法律依据引用不准确")
+
+    ((name, message),) = received(NotificationKind.DECIDED)
+    assert name == "handler_a"
+    assert "法律依据引用不准确" in message
 
 
 def test_a_plan_sent_back_tells_whoever_submitted_it_why(county):

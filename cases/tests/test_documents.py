@@ -68,12 +68,14 @@ DOCUMENTS = {
         documents.ExtensionNotice,
         {
             "matter": "某建筑公司拖欠工资",
+            "accepting_unit": "某某县人力资源和社会保障局",
             "accepted_on": date(2026, 11, 10),
+            "approving_unit": "某某县人力资源和社会保障局",
             "reason": "涉及多个用工主体，需进一步调查核实",
             "extra_days": 30,
             "new_due_on": date(2027, 2, 10),
         },
-        ["延期办理告知书", "需进一步调查核实", "延长30日", "2027年2月10日"],
+        ["延期办理告知书", "本机关于2026年11月10日受理", "需进一步调查核实", "经本机关负责人批准", "延长30日", "2027年2月10日"],
     ),
     "reply": (
         documents.Reply,
@@ -143,6 +145,26 @@ def test_document_is_a4_with_an_embedded_chinese_font(kind):
         assert abs(float(page.mediabox.height) - 841.9) < 1
     fonts = {str(font.get_object()["/BaseFont"]) for page in reader.pages for font in page["/Resources"]["/Font"].values()}
     assert any("CJK" in name or "Noto" in name for name in fonts), fonts
+
+
+def test_an_extension_notice_names_the_unit_that_accepted_and_the_one_whose_head_approved():
+    """Issued by the lead unit; a matter another unit accepted, or an extension a head of another unit
+    approved (before Art. 34 was enforced), is said as it was."""
+    text = text_of(render("extension", accepting_unit="某某镇人民政府", approving_unit="某某县人民政府"))
+
+    assert "某某镇人民政府于2026年11月10日受理" in text
+    assert "经某某县人民政府负责人批准" in text
+    assert "本机关负责人" not in text
+
+
+def test_a_draft_says_so_and_carries_no_seal_or_date():
+    reader = render("reply", draft=True)
+    text = text_of(reader)
+
+    assert "信访事项处理意见书（草稿）" in text
+    assert "草稿，未经批准，不得印发或送达" in text
+    assert "（印章）" not in text and "2026年11月28日" not in text
+    assert all("草稿" in page.extract_text() for page in reader.pages)
 
 
 def test_several_petitioners_are_addressed_together():

@@ -7,8 +7,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.utils import timezone
 
-from accounts.tests.factories import make_user
-from cases import permissions, services
+from accounts.models import Notification, NotificationKind
+from accounts.tests.factories import make_unit, make_user
+from cases import permissions, selectors, services
 from cases.actions import ACTIONS
 from cases.models import (
     TRANSITIONS,
@@ -27,6 +28,7 @@ from cases.models import (
     Plan,
     ProgressNote,
     Reply,
+    ReplyStatus,
     SupervisionOrder,
 )
 from cases.tests.factories import CASE_PATHS, make_case
@@ -57,7 +59,7 @@ def case_state(case_pk: int) -> dict:
         "events": CaseEvent.objects.filter(case=case).count(),
         "plans": list(Plan.objects.filter(case=case).order_by("version").values_list("version", "status", "reason")),
         "extension": list(Extension.objects.filter(case=case).values_list("days", "status")),
-        "reply": list(Reply.objects.filter(case=case).values_list("status", "outcome", "served_on")),
+        "reply": list(Reply.objects.filter(case=case).values_list("status", "outcome", "legal_basis", "returned_reason", "served_on")),
         "evaluation": Evaluation.objects.filter(case=case).count(),
         "appeals": list(Appeal.objects.filter(case=case).order_by("level").values_list("level", "outcome", "served_on")),
         "deadlines": list(Deadline.objects.filter(case=case).order_by("kind").values_list("kind", "due_on", "status", "paused_days")),
@@ -124,10 +126,16 @@ ACTION_SPECS = {
         "roles": {"handler_a", "department_handler"},
     },
     "extension_request": {"input": lambda p: {"days": 30, "reason": "情况复杂"}, "roles": {"handler_a", "department_handler"}},
+    # leader_a is a leader of the lead unit, township A (its head, Art. 34), as well as the lead official:
+    # test_an_extension_is_decided_by_the_head_of_the_lead_unit separates the two.
     "extension_approve": {"input": lambda p: {}, "roles": {"leader_a"}, "prepare": _request_extension},
     "extension_reject": {"input": lambda p: {"reason": "无必要"}, "roles": {"leader_a"}, "prepare": _request_extension},
-    "reply_draft": {"input": lambda p: {"outcome": "explain", "content": "解释说明"}, "roles": {"handler_a", "department_handler"}},
+    "reply_draft": {
+        "input": lambda p: {"outcome": "explain", "content": "解释说明", "legal_basis": "《中华人民共和国劳动合同法》第三十条"},
+        "roles": {"handler_a", "department_handler"},
+    },
     "reply_approve": {"input": lambda p: {}, "roles": {"leader_a"}},
+    "reply_reject": {"input": lambda p: {"reason": "法律依据引用不准确"}, "roles": {"leader_a"}},
     "reply_serve": {"input": lambda p: {"served_on": TODAY()}, "roles": {"handler_a", "department_handler"}},
     "evaluation_record": {"input": lambda p: {"rating": "basically_satisfied"}, "roles": {"handler_a", "department_handler"}},
     "case_close": {"input": lambda p: {}, "roles": {"leader_a"}},
@@ -208,8 +216,8 @@ def test_transition_matrix(people, state, name):
         spec["prepare"](people, case)
     roles = set(spec["roles"])
     if case.lead_official_id is None:
-        # Before assignment there is no lead official and no team beyond the accepting unit.
-        roles -= {"leader_a"} if action.guard is permissions.can_approve else set()
+        # Before assignment there is no lead official, no lead unit and no team beyond the accepting unit.
+        roles -= {"leader_a"} if action.guard in (permissions.can_approve, permissions.can_decide_extension) else set()
         roles.discard("department_handler")
     before = case_state(case.pk)
     guarded = Case.objects.get(pk=case.pk)
@@ -331,7 +339,7 @@ def test_approval_by_someone_not_the_lead_official(people):
 def test_a_second_extension_is_refused(people):
     case = make_case(people, state="in_progress")
     services.extension_request(actor=people.handler_a, case=case, days=10, reason="调查")
-    services.extension_reject(actor=people.leader_a, case=case)
+    services.extension_reject(actor=people.leader_a, case=case, reason="期限足够")
     before = case_state(case.pk)
     with pytest.raises(ValidationError) as error:
         services.extension_request(actor=people.handler_a, case=case, days=10, reason="再次")
@@ -388,7 +396,7 @@ def test_a_transition_from_the_wrong_state(people):
     case = make_case(people, state="assigned")
     before = case_state(case.pk)
     with pytest.raises(TransitionNotAllowed) as error:
-        services.reply_draft(actor=people.handler_a, case=case, outcome="support", content="x")
+        services.reply_draft(actor=people.handler_a, case=case, outcome="support", content="x", legal_basis="《信访工作条例》第三十二条")
     assert "已交办" in str(error.value) or "Assigned" in str(error.value)
     assert case_state(case.pk) == before
 
@@ -433,10 +441,12 @@ def test_changing_the_lead_official_is_an_event_with_a_reason(people):
     assert case.lead_official == people.leader_b
     event = case.events.latest("id")
     assert event.action == CaseAction.LEAD_CHANGE and "工作调整" in event.note
+    # The new lead official, of another unit, approves plans and replies but not the extension: that is
+    # for the head of the lead unit (Art. 34).
     services.extension_request(actor=people.handler_a, case=case, days=5, reason="调查")
     with pytest.raises(PermissionDenied):
-        services.extension_approve(actor=people.leader_a, case=case)
-    services.extension_approve(actor=people.leader_b, case=case)
+        services.extension_approve(actor=people.leader_b, case=case)
+    services.extension_approve(actor=people.leader_a, case=case)
 
 
 def test_a_rejected_plan_is_resubmitted_as_a_new_version(people):
@@ -446,6 +456,121 @@ def test_a_rejected_plan_is_resubmitted_as_a_new_version(people):
     assert plan.version == 2
     services.plan_approve(actor=people.leader_a, case=Case.objects.get(pk=case.pk))
     assert list(case.plans.values_list("version", "status")) == [(1, "rejected"), (2, "approved")]
+
+
+# Who decides an extension (Art. 34 "经本机关、单位负责人批准"): a leader of the case's lead unit itself.
+# The case is led by leader_b of the other township; its lead unit is township A; a unit below
+# township A has a leader of its own.
+EXTENSION_DECIDERS = [
+    ("leader_a", True),  # a leader of the lead unit, no longer the lead official
+    ("second_leader_a", True),  # another leader of the lead unit
+    ("leader_b", False),  # the lead official, of another unit
+    ("office_leader", False),  # a leader of a unit below the lead unit
+    ("handler_a", False),
+    ("supervisor", False),
+    ("admin", False),
+]
+
+
+@pytest.fixture
+def led_from_another_unit(people):
+    people.second_leader_a = make_user(unit=people.township_a, roles=["leader"], username="second_leader_a")
+    office = make_unit(name="城关镇综治中心", parent=people.township_a)
+    people.office_leader = make_user(unit=office, roles=["leader"], username="office_leader")
+    case = make_case(people, state="in_progress")
+    services.case_lead_change(actor=people.supervisor, case=case, lead_official=people.leader_b, reason="县领导包案")
+    Notification.objects.all().delete()
+    _request_extension(people, Case.objects.get(pk=case.pk))
+    return Case.objects.get(pk=case.pk)
+
+
+@pytest.mark.parametrize(("role", "allowed"), EXTENSION_DECIDERS)
+@pytest.mark.parametrize("name", ["extension_approve", "extension_reject"])
+def test_an_extension_is_decided_by_the_head_of_the_lead_unit(people, led_from_another_unit, name, role, allowed):
+    case = led_from_another_unit
+    user = getattr(people, role)
+    before = case_state(case.pk)
+
+    assert permissions.can_decide_extension(user, case) is allowed
+    if not allowed:
+        with pytest.raises(PermissionDenied):
+            _perform(people, name, role, case.pk)
+        assert case_state(case.pk) == before
+        return
+    _perform(people, name, role, case.pk)
+    extension = Extension.objects.get(case=case)
+    assert (extension.status, extension.decided_by) == ("approved" if name == "extension_approve" else "rejected", user)
+
+
+def test_an_extension_request_asks_the_leaders_of_the_lead_unit(people, led_from_another_unit):
+    asked = Notification.objects.filter(kind=NotificationKind.APPROVAL).values_list("recipient__username", flat=True)
+    assert sorted(asked) == ["leader_a", "second_leader_a"]  # not leader_b, the lead official from another unit
+    assert set(selectors.approval_inbox(user=people.leader_a)) == {led_from_another_unit}
+    assert not selectors.approval_inbox(user=people.leader_b).exists()
+    assert not selectors.approval_inbox(user=people.office_leader).exists()
+
+
+def test_an_extension_is_refused_with_a_reason_told_to_the_requester(people):
+    case = make_case(people, state="in_progress")
+    _request_extension(people, case)
+    before = case_state(case.pk)
+    with pytest.raises(ValidationError) as error:
+        services.extension_reject(actor=people.leader_a, case=case, reason="  ")
+    assert "reason" in error.value.message_dict
+    assert case_state(case.pk) == before
+
+    services.extension_reject(actor=people.leader_a, case=case, reason="现有期限足以办结")
+
+    event = CaseEvent.objects.filter(case=case).latest("id")
+    assert (event.action, event.note) == (CaseAction.EXTENSION_REJECT, "现有期限足以办结")
+    told = Notification.objects.get(kind=NotificationKind.DECIDED, recipient=people.handler_a, message__contains="现有期限足以办结")
+    assert case.handling_due.isoformat() in told.message
+
+
+# The reply: its legal basis, and sending it back.
+
+
+def test_a_reply_without_its_legal_basis_is_refused(people):
+    case = make_case(people, state="in_progress")
+    before = case_state(case.pk)
+    with pytest.raises(ValidationError) as error:
+        services.reply_draft(actor=people.handler_a, case=case, outcome="support", content="支持诉求", legal_basis=" ")
+    assert list(error.value.message_dict) == ["legal_basis"]
+    assert case_state(case.pk) == before
+
+
+def test_a_reply_sent_back_is_drafted_again(people):
+    case = make_case(people, state="reply_drafted")
+    before = case_state(case.pk)
+    with pytest.raises(ValidationError) as error:
+        services.reply_reject(actor=people.leader_a, case=case, reason="")
+    assert "reason" in error.value.message_dict
+    assert case_state(case.pk) == before
+
+    reply = services.reply_reject(actor=people.leader_a, case=case, reason="法律依据引用不准确")
+
+    case.refresh_from_db()
+    assert case.status == CaseStatus.IN_PROGRESS
+    assert (reply.status, reply.returned_reason, reply.content) == (ReplyStatus.RETURNED, "法律依据引用不准确", "支持诉求")
+    event = case.events.latest("id")
+    assert (event.action, event.from_status, event.to_status, event.note) == (
+        CaseAction.REPLY_REJECT,
+        CaseStatus.REPLY_DRAFTED,
+        CaseStatus.IN_PROGRESS,
+        "法律依据引用不准确",
+    )
+    told = Notification.objects.filter(kind=NotificationKind.DECIDED, recipient=people.handler_a).latest("id")
+    assert "法律依据引用不准确" in told.message and told.link == f"/cases/{case.pk}/"
+    with pytest.raises(TransitionNotAllowed):
+        services.reply_approve(actor=people.leader_a, case=case)
+
+    again = services.reply_draft(
+        actor=people.handler_a, case=case, outcome="support", content="支持诉求", legal_basis="《保障农民工工资支付条例》第三十条"
+    )
+
+    assert (again.pk, again.status, again.returned_reason) == (reply.pk, ReplyStatus.DRAFT, "")
+    services.reply_approve(actor=people.leader_a, case=Case.objects.get(pk=case.pk))
+    assert Reply.objects.get(case=case).status == ReplyStatus.APPROVED
 
 
 # Deadlines.

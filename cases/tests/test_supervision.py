@@ -248,7 +248,13 @@ def test_answering_twice_is_a_conflict_and_keeps_the_first_answer(people, case):
 def test_an_answer_on_a_case_that_moved_meanwhile_is_a_conflict(people, case):
     """The unit read the case in progress; the team drafted the reply before the answer went in."""
     order = SupervisionOrder.objects.select_related("case").get(pk=issue(people, case).pk)
-    services.reply_draft(actor=people.handler_a, case=Case.objects.get(pk=case.pk), outcome="support", content="支持")
+    services.reply_draft(
+        actor=people.handler_a,
+        case=Case.objects.get(pk=case.pk),
+        outcome="support",
+        content="支持",
+        legal_basis="《中华人民共和国劳动合同法》第三十条",
+    )
     before = written()
 
     with pytest.raises(TransitionNotAllowed, match="no longer possible"):

@@ -183,6 +183,15 @@ ACTION_TESTS = {
         "data": lambda p: {},
         "check": lambda p, case: case.status == CaseStatus.REPLY_APPROVED and case.reply.approved_by == p.leader_a,
     },
+    "reply_reject": {
+        "state": "reply_drafted",
+        "allowed": "leader_a",
+        "refused": "handler_a",
+        "data": lambda p: {"reason": "法律依据引用不准确"},
+        "check": lambda p, case: (
+            case.status == CaseStatus.IN_PROGRESS and (case.reply.status, case.reply.returned_reason) == ("returned", "法律依据引用不准确")
+        ),
+    },
     "reply_serve": {
         "state": "reply_approved",
         "allowed": "handler_a",
@@ -445,6 +454,9 @@ def _form_error(response, name, field):
         ("plan_reject", {"reason": "  "}, "reason", "This field is required."),
         ("extension_request", {"days": "0", "reason": "x"}, "days", "greater than or equal to 1"),
         ("reply_draft", {"outcome": "maybe", "content": "x"}, "outcome", "Select a valid choice."),
+        ("reply_draft", {"outcome": "support", "content": "支持", "legal_basis": " "}, "legal_basis", "This field is required."),
+        ("reply_reject", {"reason": ""}, "reason", "This field is required."),
+        ("extension_reject", {"reason": " "}, "reason", "This field is required."),
         ("reply_serve", {"served_on": "2026-02-30"}, "served_on", "Enter a valid date."),
         ("leader_meeting_add", {"kind": "talk", "held_on": "", "leader": ""}, "held_on", "This field is required."),
     ],
@@ -692,6 +704,40 @@ def test_inbox_query_count_does_not_grow(client, people, django_assert_max_num_q
     assert len(response.context["page"].object_list) == 3
 
 
+def _led_from_another_unit(people) -> Case:
+    """An extension requested on a case that leader_b (of the other township) leads; the lead unit is township A."""
+    case = make_case(people, state="in_progress")
+    services.case_lead_change(actor=people.supervisor, case=case, lead_official=people.leader_b, reason="县领导包案")
+    _extension_requested(people, Case.objects.get(pk=case.pk))
+    return Case.objects.get(pk=case.pk)
+
+
+def test_inbox_shows_an_extension_to_the_head_of_the_lead_unit_not_to_a_lead_official_of_another(client, people):
+    case = _led_from_another_unit(people)
+
+    head = login(client, people.leader_a).get(reverse("case-approvals"))
+    assert list(head.context["page"].object_list) == [case]
+    assert "Extension of 20 days to decide" in head.content.decode()
+    assert {"extension_approve", "extension_reject"} <= _offered(client, people.leader_a, case)
+
+    lead = login(client, people.leader_b).get(reverse("case-approvals"))
+    assert list(lead.context["page"].object_list) == []
+    assert not {"extension_approve", "extension_reject"} & _offered(client, people.leader_b, case)
+    before = case_state(case.pk)
+    assert _post(client, "extension_approve", case, {}).status_code == 403
+    assert case_state(case.pk) == before
+
+
+def test_inbox_query_count_with_extensions_does_not_grow(client, people, django_assert_max_num_queries):
+    for _ in range(3):
+        make_case(people, state="plan_submitted")
+        _led_from_another_unit(people)
+    login(client, people.leader_a)
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("case-approvals"))
+    assert len(response.context["page"].object_list) == 6
+
+
 # --- the start page ----------------------------------------------------------------------------
 
 
@@ -859,6 +905,44 @@ def test_case_page_query_count_does_not_grow_with_events_or_notes(client, people
     assert html.count('class="list-group-item supervision-order"') == 3 and html.count("supervision_respond-") >= 1
     with django_assert_num_queries(20):
         assert client.get(reverse("case-detail", args=[case.pk])).status_code == 200
+
+
+# --- the reply: its draft, sent back and drafted again -----------------------------------------
+
+
+def test_the_lead_official_previews_the_draft_beside_the_approve_button(client, people):
+    case = make_case(people, state="reply_drafted")
+    url = reverse("case-document", args=[case.pk, "reply"])
+
+    response = login(client, people.leader_a).get(reverse("case-detail", args=[case.pk]))
+
+    html = response.content.decode()
+    assert f'<a href="{url}" class="btn btn-outline-secondary" id="reply_approve-document">Preview the draft (PDF)</a>' in html
+    assert "Draft reply, awaiting approval" in html  # and among the documents
+    assert "reply_reject" in {item["action"].name for item in response.context["actions"]}
+    draft = client.get(url)
+    assert draft.status_code == 200 and draft["Content-Disposition"].endswith('-reply-draft.pdf"')
+    # Those who see the case but neither approve nor write the reply get no draft.
+    for user in (people.clerk_a, people.supervisor):
+        login(client, user)
+        assert url not in client.get(reverse("case-detail", args=[case.pk])).content.decode()
+        assert client.get(url).status_code == 404
+
+
+def test_a_reply_sent_back_shows_why_and_the_form_starts_from_the_draft(client, people):
+    case = make_case(people, state="reply_drafted")
+    services.reply_reject(actor=people.leader_a, case=case, reason="法律依据引用不准确")
+
+    response = login(client, people.handler_a).get(reverse("case-detail", args=[case.pk]))
+
+    html = response.content.decode()
+    assert "Sent back" in html and 'id="reply-returned-reason">法律依据引用不准确' in html
+    form = next(item["form"] for item in response.context["actions"] if item["action"].name == "reply_draft")
+    assert form.initial == {"outcome": "support", "content": "支持诉求", "legal_basis": case.reply.legal_basis}
+    assert "Sent back by the lead official: 法律依据引用不准确" in html
+    assert "支持诉求</textarea>" in html
+    assert "Submit to the lead official for approval" in html
+    assert reverse("case-document", args=[case.pk, "reply"]) not in html  # a returned draft is not previewed
 
 
 # --- documents --------------------------------------------------------------------------------

@@ -302,7 +302,13 @@ def _cases(county, sub_unit) -> dict[str, Case]:
     assert extended.handling_due == date(2026, 9, 8)
     case_services.extension_request(actor=county.handler_a, case=extended, days=14, reason="需补充调查")
     case_services.extension_approve(actor=county.leader_a, case=Case.objects.get(pk=extended.pk))
-    case_services.reply_draft(actor=county.handler_a, case=Case.objects.get(pk=extended.pk), outcome="support", content="支持诉求")
+    case_services.reply_draft(
+        actor=county.handler_a,
+        case=Case.objects.get(pk=extended.pk),
+        outcome="support",
+        content="支持诉求",
+        legal_basis="《中华人民共和国劳动合同法》第三十条",
+    )
     case_services.reply_approve(actor=county.leader_a, case=Case.objects.get(pk=extended.pk))
     _serve(county, extended, date(2026, 9, 22), "basically_satisfied")
     assert Case.objects.get(pk=extended.pk).handling_due == date(2026, 9, 22)
