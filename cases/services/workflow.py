@@ -257,6 +257,10 @@ def _extension_decide(*, actor: User, case: Case, action: str, status: str, reas
             deadline = deadline_extend(deadline=deadline_locked(subject=locked, kind=DeadlineKind.HANDLING), days=extension.days)
             locked.handling_due = deadline.due_on
             locked.save(update_fields=["handling_due"])
+            # An assigned petition's completion report is owed when the handling is done: it moves with it.
+            report = deadlines_of(locked).select_for_update().filter(kind=DeadlineKind.COMPLETION_REPORT, met_on__isnull=True).first()
+            if report is not None:
+                deadline_extend(deadline=report, days=extension.days)
             note = _("%(days)d days; handling now due %(due)s.") % {"days": extension.days, "due": deadline.due_on}
         event_write(locked, actor, action, note=note)
         with site_language():

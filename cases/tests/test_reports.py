@@ -197,3 +197,16 @@ def test_a_policy_change_recounts_the_open_report_clock_and_says_so_on_the_case(
     assert moved.of(Case) == 1 and new_due < old_due
     event = case.events.latest("id")
     assert event.action == CaseAction.DEADLINE_RECOMPUTED and new_due.isoformat() in event.note
+
+
+@pinned
+def test_an_approved_extension_moves_the_report_with_the_handling(people):
+    """The report is owed once the handling is done: the head of the lead unit's extension moves both."""
+    case = make_case(people, state="in_progress", petition=assigned_petition(people))
+    # Accepted 2026-06-10: 60 days end on Sunday 9 August, so Monday the 10th.
+    assert report_clock(case).due_on == date(2026, 8, 10)
+    services.extension_request(actor=people.handler_a, case=case, days=20, reason="需要补充调查")
+    services.extension_approve(actor=people.leader_a, case=Case.objects.get(pk=case.pk))
+
+    # 80 days end on Saturday 29 August, so Monday the 31st: the handling's own new due date.
+    assert report_clock(case).due_on == date(2026, 8, 31) == Case.objects.get(pk=case.pk).handling_due
