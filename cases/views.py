@@ -273,7 +273,8 @@ def _offered_actions(user: User, case: Case, failed: Failed, *, item: Any = None
                 "action": action,
                 "form": form,
                 "url": action.url(case, item),
-                "open": action.open or form.is_bound,
+                # Unfolded when it is the one to use now, was just submitted, or carries a notice (a reply sent back).
+                "open": action.open or form.is_bound or bool(getattr(form, "notice", "")),
                 "document_url": reverse("case-document", args=[case.pk, action.document]) if action.document else None,
                 "dom_id": action.name if item is None else f"{action.name}-{item.pk}",
             }
