@@ -18,6 +18,7 @@ from cases.models import (
     FINISHED_STATUSES,
     HANDLING_STATUSES,
     Appeal,
+    AppealLevel,
     Case,
     CaseEvent,
     CasePetition,
@@ -139,6 +140,19 @@ def matter_cases(petition: Petition) -> QuerySet[Case]:
         .distinct()
         .order_by("-accepted_at", "-id")
     )
+
+
+def concluded_case_of_matter(petition: Petition, pk: int | None) -> Case | None:
+    """A concluded case on the petition's matter by its id, as a handler cites it; None for any other id."""
+    if pk is None:
+        return None
+    return matter_cases(petition).filter(pk=pk, status=CaseStatus.CONCLUDED).select_related("first_petition").first()
+
+
+def concluded_reexamination(case: Case) -> Appeal | None:
+    """The served re-examination opinion that concluded a case (三级终结)."""
+    appeals = case.appeals.filter(level=AppealLevel.REEXAMINATION, served_on__isnull=False).select_related("decided_by__unit")
+    return appeals.order_by("-served_on", "-id").first()
 
 
 def case_list(*, user: User, filters: dict | None = None, request=None) -> QuerySet[Case]:

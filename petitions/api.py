@@ -131,6 +131,28 @@ class PetitionRouteApi(APIView):
         return petition_response(petition)
 
 
+class PetitionObjectApi(APIView):
+    @extend_schema(
+        request=ReasonSerializer,
+        responses={
+            200: PetitionSerializer,
+            **REFUSALS,
+            409: OpenApiResponse(description="Not routed to your unit any more, or the 5 working days after routing have passed."),
+        },
+        description=(
+            "The unit the petition was routed to says it is not competent (Art. 23 ¶3), within 5 working days of "
+            "routing: the petition goes back to the unit that routed it (`status: registered`)."
+        ),
+    )
+    def post(self, request: AuthenticatedRequest, pk: int):
+        petition = selectors.petition_get(user=request.user, pk=pk)
+        permissions.require(permissions.can_decide(request.user, petition))
+        serializer = ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        petition = services.petition_object(actor=request.user, petition=petition, reason=serializer.validated_data["reason"])
+        return petition_response(petition)
+
+
 class PetitionFileApi(APIView):
     @extend_schema(
         request=ReasonSerializer,

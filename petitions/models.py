@@ -173,9 +173,7 @@ class Petition(models.Model):
     route_mode = models.CharField(_("routing mode"), max_length=10, choices=RouteMode.choices, blank=True)
     # The unit whose clerk routed it: an objection hands it back there, and an assigned (交办)
     # petition's completion report is owed to it.
-    routed_by_unit = models.ForeignKey(
-        Unit, verbose_name=_("routed by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    routed_by_unit = models.ForeignKey(Unit, verbose_name=_("routed by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     # The decision clock's due date (deadlines.Deadline, kind decision), kept on the row for the lists.
     decision_due = models.DateField(_("decision due"))
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)

@@ -178,3 +178,14 @@ def decision_deadline(*, petition: Petition) -> DueDate | None:
         return None
     deadline = deadlines_of(petition).filter(kind=DeadlineKind.DECISION).first()
     return due_date(kind=DeadlineKind.DECISION, start=deadline.start_on) if deadline else None
+
+
+def objection_window(*, petition: Petition) -> DueDate | None:
+    """The last day the unit a petition was routed to may hand it back as not competent (Art. 23 ¶3):
+    5 working days from the day it was routed there. That day is the start of the decision clock,
+    which routing starts afresh for the new unit (a date, where an event's time would need the
+    local day worked out). None unless the petition waits at the unit it was routed to."""
+    if petition.status != Status.ROUTED:
+        return None
+    deadline = deadlines_of(petition).filter(kind=DeadlineKind.DECISION).first()
+    return due_date(kind=DeadlineKind.OBJECTION, start=deadline.start_on) if deadline else None

@@ -212,16 +212,26 @@ class DecideSerializer(serializers.Serializer):
         ("accept", _("Accept")),
         ("not_accept", _("Not accept")),
         ("divert", _("Divert")),
+        ("not_accept_again", _("Not accept again")),
     ]
 
     decision = serializers.ChoiceField(
         choices=DECISIONS,
         help_text=_(
-            "`accept` opens a case, attaches a repeat to the open case on the same matter, "
-            "or refuses a concluded matter as not accepted again."
+            "`accept` opens a case, or attaches a repeat to the open case on the same matter. On a matter concluded "
+            "after re-examination it answers 409 with `concluded_case`: then `not_accept_again` citing that case, "
+            "or `accept` with `new_facts`."
         ),
     )
-    reason = serializers.CharField(allow_blank=True, help_text=_("Goes into the notice to the petitioner."))
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text=_("Goes into the notice to the petitioner; required to refuse.")
+    )
+    concluded_case = serializers.IntegerField(
+        required=False, help_text=_("For `not_accept_again`: the concluded case (id) whose re-examination the notice cites.")
+    )
+    new_facts = serializers.CharField(
+        required=False, allow_blank=True, help_text=_("For `accept` on a concluded matter: what is new in the facts or reasons.")
+    )
 
 
 class ReasonSerializer(serializers.Serializer):

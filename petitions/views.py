@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -29,6 +30,7 @@ from config.pagination import LargeTablePaginator
 from petitions import permissions, selectors, services
 from petitions.forms import (
     AttachmentForm,
+    ObjectionForm,
     PetitionerFormSet,
     PetitionForm,
     RouteForm,
@@ -175,6 +177,8 @@ def petition_page_context(user, petition: Petition, **forms) -> dict:
     """The petition's part of its page, for cases.views.petition_detail and for this module's failed forms."""
     may_route = permissions.can_route(user, petition) and petition.can(Action.ROUTE)
     may_attach = permissions.can_attach(user, petition)
+    objection = selectors.objection_window(petition=petition) if permissions.can_decide(user, petition) else None
+    may_object = objection is not None and timezone.localdate() <= objection.due_on
     repeat_visible = petition.repeat_of_id is not None and selectors.petitions_visible_to(user).filter(pk=petition.repeat_of_id).exists()
     return {
         "petition": petition,
@@ -186,6 +190,8 @@ def petition_page_context(user, petition: Petition, **forms) -> dict:
         "can_reveal": permissions.can_reveal(user),
         "route_form": forms.get("route_form") or (RouteForm() if may_route else None),
         "attachment_form": forms.get("attachment_form") or (AttachmentForm() if may_attach else None),
+        "objection_form": forms.get("objection_form") or (ObjectionForm() if may_object else None),
+        "objection_last_day": objection.due_on if objection else None,
     }
 
 
@@ -211,6 +217,30 @@ def petition_route(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Routed to %(unit)s.") % {"unit": form.cleaned_data["unit"].name})
             return redirect("petition-detail", pk=petition.pk)
     return _detail(request, petition, route_form=form, status=400)
+
+
+@login_required
+@require_POST
+def petition_object(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The unit it was routed to hands the petition back as not competent (Art. 23 ¶3)."""
+    petition = selectors.petition_get(user=request.user, pk=pk)
+    permissions.require(permissions.can_decide(request.user, petition))
+    form = ObjectionForm(request.POST)
+    if form.is_valid():
+        try:
+            returned = services.petition_object(actor=request.user, petition=petition, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        except TransitionNotAllowed as error:
+            return _conflict(request, petition, error)
+        else:
+            back_to = returned.unit.name if returned.unit else returned.intake_unit.name
+            messages.success(request, _("Handed back to %(unit)s, which routes it again.") % {"unit": back_to})
+            # Once back with the routing unit, the objecting unit no longer sees it.
+            if selectors.petitions_visible_to(request.user).filter(pk=petition.pk).exists():
+                return redirect("petition-detail", pk=petition.pk)
+            return redirect("petition-list")
+    return _detail(request, petition, objection_form=form, status=400)
 
 
 def _conflict(request: AuthenticatedHttpRequest, petition: Petition, error: TransitionNotAllowed) -> HttpResponse:

@@ -43,6 +43,7 @@ DECISION_WEIGHTS = {"accept": 62, "not_accept": 12, "divert": 8, "file": 4, "non
 REPEAT_SHARE = 0.17  # the same person on the same matter again
 GROUP_SHARE = 0.03  # of visits
 RETURN_SHARE = 0.5  # of concluded matters, the petitioner comes back once more ("not accepted again")
+NEW_FACTS_SHARE = 0.15  # of petitions on a concluded matter, those the handler finds bring something new
 
 Story = Generator[datetime, None, None]
 
@@ -286,8 +287,17 @@ class History:
         if decision != "accept":
             self._close(petition, decision, actor=handler)
             return
-        petition, case = services.petition_accept(actor=handler, petition=petition, reason=rng.choice(text.ACCEPT_NOTES))
-        if case is not None and petition.status == Status.ACCEPTED:
+        try:
+            petition, case = services.petition_accept(actor=handler, petition=petition, reason=rng.choice(text.ACCEPT_NOTES))
+        except services.ConcludedMatter as concluded:
+            # The handler judges the concluded matter: mostly the same facts and reasons, now and then something new.
+            if rng.random() >= NEW_FACTS_SHARE:
+                services.petition_not_accept_again(
+                    actor=handler, petition=petition, concluded_case=concluded.case, reason=rng.choice(text.NOT_ACCEPTED_AGAIN_REASONS)
+                )
+                return
+            petition, case = services.petition_accept(actor=handler, petition=petition, new_facts=rng.choice(text.NEW_FACTS))
+        if petition.status == Status.ACCEPTED:
             self.start(
                 self._case_story(case.pk, competent, matter=matter, is_group=petition.is_group, script=script),
                 self._later(timezone.now(), 0.5, 3),

@@ -532,6 +532,8 @@ def act(action: str, *, actor, petition: Petition, county) -> Petition:
     """Call the service for an intake action with ordinary arguments."""
     if action == Action.ROUTE:
         return services.petition_route(actor=actor, petition=petition, unit=county.department, mode=RouteMode.TRANSFER)
+    if action == Action.OBJECT:
+        return services.petition_object(actor=actor, petition=petition, reason="不属于本单位职责")
     return CLOSING_SERVICES[action](actor=actor, petition=petition, reason="理由")
 
 
@@ -540,7 +542,7 @@ INTAKE_ACTIONS = [action for action in TRANSITIONS if action not in ACCEPTANCE_A
 
 
 def test_every_intake_transition_has_its_service():
-    assert set(INTAKE_ACTIONS) == {Action.ROUTE, *CLOSING_SERVICES}
+    assert set(INTAKE_ACTIONS) == {Action.ROUTE, Action.OBJECT, *CLOSING_SERVICES}
 
 
 def test_closed_petitions_allow_no_intake_action():
