@@ -35,7 +35,7 @@ from petitions import services as petition_services
 from petitions.api import REFUSALS as PETITION_REFUSALS
 from petitions.api import petition_response
 from petitions.selectors import petition_get
-from petitions.serializers import DecideSerializer, PetitionSerializer
+from petitions.serializers import DecideSerializer, PetitionDetailSerializer, PetitionSerializer
 
 REFUSALS = {
     400: OpenApiResponse(description='Bad input: `{"field": ["message"]}` or `{"detail": "message"}`; nothing saved.'),
@@ -142,11 +142,11 @@ def action_view(action: Action, endpoint: Endpoint) -> type[CaseActionApi]:
 
 
 class PetitionDetailApi(APIView):
-    @extend_schema(responses={200: PetitionSerializer, 404: PETITION_REFUSALS[404]})
+    @extend_schema(responses={200: PetitionDetailSerializer, 404: PETITION_REFUSALS[404]})
     def get(self, request, pk: int):
         petition = petition_get(user=request.user, pk=pk)
         case = selectors.case_of_petition(petition.pk)
-        return petition_response(petition, case_id=case.pk if case else None)
+        return petition_response(petition, case_id=case.pk if case else None, detail=True)
 
 
 class PetitionDecideApi(APIView):

@@ -30,6 +30,7 @@ from petitions.serializers import (
     AttachmentSerializer,
     AttachmentUploadSerializer,
     CategorySerializer,
+    PetitionDetailSerializer,
     PetitionRegisterSerializer,
     PetitionSerializer,
     ReasonSerializer,
@@ -57,11 +58,15 @@ def _petitioners_and_attachments():
     )
 
 
-def petition_response(petition: Petition, status_code: int = status.HTTP_200_OK, *, case_id: int | None = None) -> Response:
-    """The petition as PetitionSerializer gives it; `case_id` is its case, when the caller knows it."""
+def petition_response(
+    petition: Petition, status_code: int = status.HTTP_200_OK, *, case_id: int | None = None, detail: bool = False
+) -> Response:
+    """The petition as PetitionSerializer gives it (PetitionDetailSerializer for its own page, `detail`);
+    `case_id` is its case, when the caller knows it."""
     prefetch_related_objects([petition], *_petitioners_and_attachments())
     context = {"case_ids": {petition.pk: case_id}} if case_id else {}
-    return Response(PetitionSerializer(petition, context=context).data, status=status_code)
+    serializer = PetitionDetailSerializer if detail else PetitionSerializer
+    return Response(serializer(petition, context=context).data, status=status_code)
 
 
 def _case_ids(petition_ids: list[int]) -> dict[int, int]:

@@ -200,10 +200,18 @@ PetitionerFormSet = cast(
 class RouteForm(BootstrapMixin, forms.Form):
     unit = forms.ModelChoiceField(label=_("Route to"), queryset=Unit.objects.none(), empty_label=_("— choose —"))
     mode = forms.ChoiceField(label=_("Mode"), choices=RouteMode.choices, initial=RouteMode.TRANSFER, widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label=_("Reason for another unit"),
+        required=False,
+        help_text=_("Required when you choose another unit than the suggested one."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, suggested_unit: Unit | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["unit"]).queryset = unit_list()
+        if suggested_unit is not None:
+            self.initial.setdefault("unit", suggested_unit.pk)
 
 
 class ObjectionForm(BootstrapMixin, forms.Form):

@@ -42,7 +42,7 @@ from petitions.models import (
     Status,
     TransitionNotAllowed,
 )
-from petitions.selectors import PetitionerKey, objection_window, repeat_candidates
+from petitions.selectors import PetitionerKey, objection_window, repeat_candidates, routing_suggestion
 
 ALLOWED_ATTACHMENT_TYPES = {
     "image/jpeg": {"jpg", "jpeg"},
@@ -345,19 +345,40 @@ def petition_claim(petition: Petition, action: str) -> tuple[Petition, str]:
     return locked, result
 
 
-def petition_route(*, actor: User, petition: Petition, unit: Unit, mode: str) -> Petition:
-    """Transfer or assign to the competent unit, which then has 15 days to decide."""
+def petition_route(*, actor: User, petition: Petition, unit: Unit, mode: str, reason: str = "") -> Petition:
+    """Transfer or assign to the competent unit, which then has 15 days to decide. Another unit than
+    the routing rules suggest (属地管理、分级负责，谁主管、谁负责) needs the reason, kept on the timeline."""
     permissions.require(permissions.can_route(actor, petition))
     if mode not in RouteMode.values:
         raise ValidationError({"mode": [_("Choose transfer or assign.")]})
+    reason = (reason or "").strip()
     with transaction.atomic():
         locked, result = petition_claim(petition, Action.ROUTE)
+        suggestion = routing_suggestion(petition)
+        if unit.pk != suggestion.unit.pk and not reason:
+            raise ValidationError(
+                {
+                    "reason": [
+                        _("The routing rules suggest %(unit)s (%(why)s); say why you choose another unit.")
+                        % {"unit": suggestion.unit.name, "why": suggestion.why}
+                    ]
+                }
+            )
         from_status = locked.status
         locked.status, locked.unit, locked.route_mode, locked.routed_by_unit_id = result, unit, mode, actor.unit_id
         # The new unit's clock starts today, and reminds it afresh.
         locked.decision_due = deadline_open(subject=locked, kind=DeadlineKind.DECISION, start=timezone.localdate()).due_on
         locked.save(update_fields=["status", "unit", "route_mode", "routed_by_unit", "decision_due"])
-        _event(locked, actor, Action.ROUTE, from_status=from_status, unit=unit, note=str(RouteMode(mode).label))
+        note = str(RouteMode(mode).label)
+        if unit.pk != suggestion.unit.pk:
+            note = _("%(mode)s, not to the suggested %(suggested)s: %(reason)s") % {
+                "mode": note,
+                "suggested": suggestion.unit.name,
+                "reason": reason,
+            }
+        elif reason:
+            note = f"{note}: {reason}"
+        _event(locked, actor, Action.ROUTE, from_status=from_status, unit=unit, note=note)
         with site_language():
             message = _("Petition %(reg_no)s was routed to %(unit)s; decide whether to accept it by %(due)s.") % {
                 "reg_no": locked.reg_no,

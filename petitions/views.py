@@ -176,6 +176,7 @@ def _filter_form(request: HttpRequest):
 def petition_page_context(user, petition: Petition, **forms) -> dict:
     """The petition's part of its page, for cases.views.petition_detail and for this module's failed forms."""
     may_route = permissions.can_route(user, petition) and petition.can(Action.ROUTE)
+    suggestion = selectors.routing_suggestion(petition) if may_route else None
     may_attach = permissions.can_attach(user, petition)
     objection = selectors.objection_window(petition=petition) if permissions.can_decide(user, petition) else None
     may_object = objection is not None and timezone.localdate() <= objection.due_on
@@ -188,7 +189,8 @@ def petition_page_context(user, petition: Petition, **forms) -> dict:
         "timeline": list(selectors.petition_timeline(petition)),
         "repeat_visible": repeat_visible,
         "can_reveal": permissions.can_reveal(user),
-        "route_form": forms.get("route_form") or (RouteForm() if may_route else None),
+        "route_form": forms.get("route_form") or (RouteForm(suggested_unit=suggestion.unit) if suggestion else None),
+        "routing_suggestion": suggestion,
         "attachment_form": forms.get("attachment_form") or (AttachmentForm() if may_attach else None),
         "objection_form": forms.get("objection_form") or (ObjectionForm() if may_object else None),
         "objection_last_day": objection.due_on if objection else None,
@@ -208,7 +210,13 @@ def petition_route(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = RouteForm(request.POST)
     if form.is_valid():
         try:
-            services.petition_route(actor=request.user, petition=petition, unit=form.cleaned_data["unit"], mode=form.cleaned_data["mode"])
+            services.petition_route(
+                actor=request.user,
+                petition=petition,
+                unit=form.cleaned_data["unit"],
+                mode=form.cleaned_data["mode"],
+                reason=form.cleaned_data["reason"],
+            )
         except ValidationError as error:
             apply_service_errors(form, error)
         except TransitionNotAllowed as error:

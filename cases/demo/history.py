@@ -30,6 +30,7 @@ from cases.models import HANDLING_STATUSES, Case, CaseStatus, Outcome, Rating, S
 from petitions import services as petition_services
 from petitions.identity import ID_CHECK_CHARACTERS, ID_WEIGHTS
 from petitions.models import Category, Channel, Petition, Purpose, RouteMode, Status
+from petitions.selectors import routing_suggestion
 
 HISTORY_DAYS = 540  # about 18 months: the statistics compare a month with the one before and a year before
 SEED = 20_260_101
@@ -269,7 +270,7 @@ class History:
         if intake != "route":
             self._close(petition, intake, actor=clerk)
             return
-        competent = self.departments[category_code] or township
+        competent = routing_suggestion(petition).unit.code  # the clerk follows the routing rules
         petition = petition_services.petition_route(
             actor=clerk, petition=petition, unit=self.units[competent], mode=RouteMode.ASSIGN if rng.random() < 0.3 else RouteMode.TRANSFER
         )

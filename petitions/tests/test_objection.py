@@ -75,7 +75,9 @@ def test_the_day_after_the_last_day_is_refused_naming_it(county, routed, db_stat
 
 def test_routed_on_by_a_unit_that_did_not_register_it_goes_back_to_that_unit(county, routed):
     with at_shanghai(date(2026, 11, 3)):
-        onward = services.petition_route(actor=county.clerk_a, petition=routed, unit=county.department, mode=RouteMode.TRANSFER)
+        onward = services.petition_route(
+            actor=county.clerk_a, petition=routed, unit=county.department, mode=RouteMode.TRANSFER, reason="按职责转送"
+        )
         back = services.petition_object(actor=county.department_handler, petition=onward, reason="属乡镇职责")
     assert (back.status, back.unit_id, back.responsible_unit_id) == (Status.REGISTERED, county.township_a.pk, county.township_a.pk)
     assert list(Notification.objects.filter(kind=NotificationKind.OBJECTED).values_list("recipient", flat=True)) == [county.clerk_a.pk]
