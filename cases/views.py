@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedHttpRequest
@@ -32,6 +33,7 @@ from deadlines.selectors import deadline_explanations
 from petitions import permissions as petition_permissions
 from petitions import selectors as petition_selectors
 from petitions import services as petition_services
+from petitions import views as petition_views
 from petitions.forms import ConcludedMatterForm, DecisionForm, apply_service_errors, category_label
 from petitions.models import Action as PetitionAction
 from petitions.models import Petition, TransitionNotAllowed
@@ -61,6 +63,22 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     if user.has_role(Role.HANDLER):
         context["team_cases"] = selectors.cases_by_deadline(user=user)[:HOME_CASE_ROWS]
     return render(request, "cases/home.html", context)
+
+
+# Registration: petitions' pages, told the case of each earlier petition so the counter sees whether
+# its matter is being handled or concluded (三级终结).
+
+
+@login_required
+def petition_register(request: AuthenticatedHttpRequest) -> HttpResponse:
+    return petition_views.petition_register(request, cases_of=selectors.cases_of_petitions)
+
+
+@login_required
+@require_POST
+@never_cache
+def petitioner_lookup(request: AuthenticatedHttpRequest) -> HttpResponse:
+    return petition_views.petitioner_lookup(request, cases_of=selectors.cases_of_petitions)
 
 
 # The petition's page: petitions gives its intake part (petition_page_context, petitions/detail.html);

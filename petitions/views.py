@@ -10,6 +10,8 @@ checks its permission before reading input (not allowed: 403), and the services 
 """
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -45,9 +47,14 @@ MAX_REPEAT_CANDIDATES = 10
 PETITIONER_PREFIX = "petitioners"
 
 
-@login_required
-def petition_register(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """One form for every channel; likely repeats are shown for the clerk to decide before saving."""
+# The case of each earlier petition, by petition id, so the counter says whether its matter is being
+# handled or concluded. Cases are the higher app's: cases.views serves these two pages with its own.
+CasesOf = Callable[[list[Petition]], dict[int, Any]]
+
+
+def petition_register(request: AuthenticatedHttpRequest, *, cases_of: CasesOf) -> HttpResponse:
+    """One form for every channel; likely repeats are shown for the clerk to decide before saving,
+    each with its matter's case (cases.views.petition_register serves it, login required)."""
     user = request.user
     permissions.require(permissions.can_register(user))
     candidates: list[Petition] = []
@@ -69,7 +76,8 @@ def petition_register(request: AuthenticatedHttpRequest) -> HttpResponse:
             chosen = next((candidate for candidate in candidates if str(candidate.pk) == choice), None)
             if candidates and chosen is None and choice != PetitionForm.NOT_A_REPEAT:
                 # Not decided yet (or the earlier choice is no longer a candidate): ask.
-                return render(request, "petitions/register.html", _register_context(form, formset, candidates, asking=True))
+                context = _register_context(form, formset, candidates, asking=True, cases=cases_of(candidates))
+                return render(request, "petitions/register.html", context)
             try:
                 petition = services.petition_register(
                     actor=user,
@@ -106,21 +114,22 @@ def petition_register(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "petitions/register.html", _register_context(form, formset, candidates), status=status)
 
 
-def _register_context(form: PetitionForm, formset, candidates: list[Petition], *, asking: bool = False) -> dict:
+def _register_context(
+    form: PetitionForm, formset, candidates: list[Petition], *, asking: bool = False, cases: dict[int, Any] | None = None
+) -> dict:
     return {
         "form": form,
         "formset": formset,
         "candidates": candidates,
+        "candidate_rows": [(candidate, (cases or {}).get(candidate.pk)) for candidate in candidates],
         "asking_repeat": asking,
         "files_dropped": asking and bool(form.cleaned_data.get("attachments")),
     }
 
 
-@login_required
-@require_POST
-@never_cache
-def petitioner_lookup(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """htmx partial for one petitioner row: is the ID number valid, who is it, what did they bring before."""
+def petitioner_lookup(request: AuthenticatedHttpRequest, *, cases_of: CasesOf) -> HttpResponse:
+    """htmx partial for one petitioner row: is the ID number valid, who is it, what did they bring before
+    and where each matter stands (cases.views.petitioner_lookup serves it, login required, POST only)."""
     permissions.require(permissions.can_register(request.user))
     prefix = request.POST.get("prefix", "")
     if not re.fullmatch(rf"{PETITIONER_PREFIX}-\d{{1,3}}", prefix):
@@ -139,7 +148,8 @@ def petitioner_lookup(request: AuthenticatedHttpRequest) -> HttpResponse:
                 visible = set(
                     selectors.petitions_visible_to(request.user).filter(pk__in=[p.pk for p in earlier]).values_list("pk", flat=True)
                 )
-                context.update(person=person, earlier=[(petition, petition.pk in visible) for petition in earlier])
+                cases = cases_of(earlier)
+                context.update(person=person, earlier=[(petition, petition.pk in visible, cases.get(petition.pk)) for petition in earlier])
             else:
                 context["new_person"] = True
     return render(request, "petitions/_petitioner_lookup.html", context)
