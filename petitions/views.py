@@ -3,7 +3,9 @@
 The pages that also show cases live in cases.views (DESIGN §3: a page that needs two apps belongs
 to the higher one): the start page, the petition's page with its case panel, and the decision
 (accepting opens or joins a case). This module gives that page its petition part
-(petition_page_context, petitions/detail.html) and renders it alone when route or upload fails.
+(petition_page_context, petitions/detail.html) and renders it alone when route, objection or upload
+fails. Registration and the petitioner lookup are written here but served by cases.views, which
+tells them the case of each earlier petition (where its matter stands).
 
 Every object is fetched through a scoped selector (outside the user's scope: 404); every action
 checks its permission before reading input (not allowed: 403), and the services refuse the rest.
