@@ -15,6 +15,7 @@ from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.request import Request
@@ -31,11 +32,10 @@ from deadlines.models import Deadline
 from deadlines.selectors import deadline_explanations
 from petitions import permissions as petition_permissions
 from petitions import services as petition_services
-from petitions.api import CONFLICT as PETITION_CONFLICT
 from petitions.api import REFUSALS as PETITION_REFUSALS
 from petitions.api import petition_response
 from petitions.selectors import petition_get
-from petitions.serializers import DecideSerializer, PetitionSerializer
+from petitions.serializers import DecideSerializer, PetitionDetailSerializer, PetitionSerializer
 
 REFUSALS = {
     400: OpenApiResponse(description='Bad input: `{"field": ["message"]}` or `{"detail": "message"}`; nothing saved.'),
@@ -142,26 +142,48 @@ def action_view(action: Action, endpoint: Endpoint) -> type[CaseActionApi]:
 
 
 class PetitionDetailApi(APIView):
-    @extend_schema(responses={200: PetitionSerializer, 404: PETITION_REFUSALS[404]})
+    @extend_schema(responses={200: PetitionDetailSerializer, 404: PETITION_REFUSALS[404]})
     def get(self, request, pk: int):
         petition = petition_get(user=request.user, pk=pk)
         case = selectors.case_of_petition(petition.pk)
-        return petition_response(petition, case_id=case.pk if case else None)
+        return petition_response(petition, case_id=case.pk if case else None, detail=True)
 
 
 class PetitionDecideApi(APIView):
     DECIDE = {"not_accept": petition_services.petition_not_accept, "divert": petition_services.petition_divert}
 
-    @extend_schema(request=DecideSerializer, responses={200: PetitionSerializer, **PETITION_REFUSALS, **PETITION_CONFLICT})
+    @extend_schema(
+        request=DecideSerializer,
+        responses={
+            200: PetitionSerializer,
+            **PETITION_REFUSALS,
+            409: OpenApiResponse(
+                description=(
+                    "Not possible from the petition's current status, or someone acted first. `accept` on a matter concluded "
+                    'after re-examination: `{"detail", "concluded_case": id}`.'
+                )
+            ),
+        },
+    )
     def post(self, request, pk: int):
         petition = petition_get(user=request.user, pk=pk)
         petition_permissions.require(petition_permissions.can_decide(request.user, petition))
         serializer = DecideSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        decision, reason = serializer.validated_data["decision"], serializer.validated_data["reason"]
+        data = serializer.validated_data
+        decision, reason = data["decision"], data["reason"]
         if decision == "accept":
-            petition, case = services.petition_accept(actor=request.user, petition=petition, reason=reason)
-            return petition_response(petition, case_id=case.pk if case else None)
+            try:
+                petition, case = services.petition_accept(
+                    actor=request.user, petition=petition, reason=reason, new_facts=data.get("new_facts")
+                )
+            except services.ConcludedMatter as conflict:
+                return Response({"detail": str(conflict), "concluded_case": conflict.case.pk}, status=status.HTTP_409_CONFLICT)
+            return petition_response(petition, case_id=case.pk)
+        if decision == "not_accept_again":
+            concluded = selectors.concluded_case_of_matter(petition, data.get("concluded_case"))
+            petition = services.petition_not_accept_again(actor=request.user, petition=petition, concluded_case=concluded, reason=reason)
+            return petition_response(petition)
         petition = self.DECIDE[decision](actor=request.user, petition=petition, reason=reason)
         return petition_response(petition)
 

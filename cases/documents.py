@@ -396,8 +396,12 @@ def case_document_pdf(*, case: case_models.Case, kind: str, user: User | None = 
 
 
 def _concluded_reexamination(petition: Petition) -> case_models.Appeal | None:
-    """The re-examination that concluded the petition's matter: the newest concluded case sharing a
-    petitioner, the category and the locality, as cases.services.case_open_or_join decided it."""
+    """The re-examination that concluded the petition's matter: of the concluded case the handler cited
+    when refusing it. A petition refused before that judgement was recorded cites the newest concluded
+    case sharing a petitioner, the category and the locality, as acceptance then decided it."""
+    decision = case_models.ConcludedMatterDecision.objects.filter(petition=petition).select_related("concluded_case").first()
+    if decision is not None:
+        return selectors.concluded_reexamination(decision.concluded_case)
     matter = selectors.matter_cases(petition).filter(status=case_models.CaseStatus.CONCLUDED)
     return (
         case_models.Appeal.objects.filter(case__in=matter, level=case_models.AppealLevel.REEXAMINATION, served_on__isnull=False)
@@ -432,7 +436,7 @@ def _petition_context(petition: Petition, kind: str) -> DocumentContext:
     if reexamination is None:  # petition_documents() has found it
         raise Http404("No such document for this petition.")
     return NotAcceptedAgainNotice(
-        **common, reexamination_unit=_decider_unit_name(reexamination), reexamination_on=_served_on(reexamination)
+        **common, reexamination_unit=reexamination.body or _decider_unit_name(reexamination), reexamination_on=_served_on(reexamination)
     )
 
 

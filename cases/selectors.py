@@ -20,6 +20,7 @@ from cases.models import (
     HANDLING_STATUSES,
     Aftercare,
     Appeal,
+    AppealLevel,
     Case,
     CaseEvent,
     CasePetition,
@@ -142,6 +143,19 @@ def matter_cases(petition: Petition) -> QuerySet[Case]:
         .distinct()
         .order_by("-accepted_at", "-id")
     )
+
+
+def concluded_case_of_matter(petition: Petition, pk: int | None) -> Case | None:
+    """A concluded case on the petition's matter by its id, as a handler cites it; None for any other id."""
+    if pk is None:
+        return None
+    return matter_cases(petition).filter(pk=pk, status=CaseStatus.CONCLUDED).select_related("first_petition").first()
+
+
+def concluded_reexamination(case: Case) -> Appeal | None:
+    """The served re-examination opinion that concluded a case (三级终结)."""
+    appeals = case.appeals.filter(level=AppealLevel.REEXAMINATION, served_on__isnull=False).select_related("decided_by__unit")
+    return appeals.order_by("-served_on", "-id").first()
 
 
 def case_list(*, user: User, filters: dict | None = None, request=None) -> QuerySet[Case]:
@@ -269,6 +283,13 @@ def cases_by_deadline(*, user: User) -> QuerySet[Case]:
         .select_related("category", "locality", "accepting_unit", "lead_official", "lead_unit")
         .order_by("handling_due", "id")
     )
+
+
+def cases_of_petitions(petitions: list[Petition]) -> dict[int, Case]:
+    """The case of each petition that has one, by petition id, in one query (for the counter's view of
+    earlier petitions: a matter being handled, or concluded)."""
+    links = CasePetition.objects.filter(petition__in=[petition.pk for petition in petitions]).select_related("case__first_petition")
+    return {link.petition_id: link.case for link in links}
 
 
 def case_of_petition_visible_to(user: User, petition_id: int) -> Case | None:

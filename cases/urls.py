@@ -6,6 +6,8 @@ from cases.actions import ACTIONS
 urlpatterns = [
     # Pages of petitions with their cases (petitions.urls has the intake-only ones).
     path("", views.home, name="home"),
+    path("petitions/new/", views.petition_register, name="petition-register"),
+    path("petitioners/lookup/", views.petitioner_lookup, name="petitioner-lookup"),
     path("petitions/<int:pk>/", views.petition_detail, name="petition-detail"),
     path("petitions/<int:pk>/decide/", views.petition_decide, name="petition-decide"),
     path("cases/", views.case_list, name="case-list"),

@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedHttpRequest
@@ -34,9 +35,11 @@ from deadlines.selectors import deadline_explanations
 from petitions import permissions as petition_permissions
 from petitions import selectors as petition_selectors
 from petitions import services as petition_services
-from petitions.forms import DecisionForm, apply_service_errors, category_label
+from petitions import views as petition_views
+from petitions.forms import ConcludedMatterForm, DecisionForm, apply_service_errors, category_label
 from petitions.models import Action as PetitionAction
 from petitions.models import Petition, TransitionNotAllowed
+from petitions.models import Status as PetitionStatus
 from petitions.selectors import category_list, petition_get
 from petitions.views import petition_page_context
 
@@ -64,6 +67,22 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "cases/home.html", context)
 
 
+# Registration: petitions' pages, told the case of each earlier petition so the counter sees whether
+# its matter is being handled or concluded (三级终结).
+
+
+@login_required
+def petition_register(request: AuthenticatedHttpRequest) -> HttpResponse:
+    return petition_views.petition_register(request, cases_of=selectors.cases_of_petitions)
+
+
+@login_required
+@require_POST
+@never_cache
+def petitioner_lookup(request: AuthenticatedHttpRequest) -> HttpResponse:
+    return petition_views.petitioner_lookup(request, cases_of=selectors.cases_of_petitions)
+
+
 # The petition's page: petitions gives its intake part (petition_page_context, petitions/detail.html);
 # the case it led to and the decision, whose acceptance opens or joins a case, are added here.
 
@@ -75,48 +94,123 @@ def petition_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 def _petition_page(
-    request: AuthenticatedHttpRequest, petition: Petition, *, status: int = 200, decision_form: DecisionForm | None = None
+    request: AuthenticatedHttpRequest,
+    petition: Petition,
+    *,
+    status: int = 200,
+    decision_form: DecisionForm | None = None,
+    concluded_form: ConcludedMatterForm | None = None,
+    concluded_case: Case | None = None,
 ) -> HttpResponse:
     user = request.user
     context = petition_page_context(user, petition)
     may_decide = petition_permissions.can_decide(user, petition) and petition.can(PetitionAction.NOT_ACCEPT)
-    context["decision_form"] = decision_form or (DecisionForm() if may_decide else None)
+    if concluded_case is not None:
+        # Accepting met a concluded matter: the handler judges it, seeing the case that concluded it.
+        context.update(
+            concluded_case=concluded_case,
+            concluded_case_visible=selectors.cases_visible_to(user).filter(pk=concluded_case.pk).exists(),
+            concluded_reexamination=selectors.concluded_reexamination(concluded_case),
+            concluded_form=concluded_form or ConcludedMatterForm(initial={"concluded_case": concluded_case.pk}),
+        )
+    else:
+        context["decision_form"] = decision_form or (DecisionForm() if may_decide else None)
     context["next_step"] = petition_next_step(petition, timezone.localdate())
     return render(request, "cases/petition_detail.html", context, status=status)
 
 
-DECISION_SERVICES = {
+CLOSING_SERVICES = {
     DecisionForm.NOT_ACCEPT: petition_services.petition_not_accept,
     DecisionForm.DIVERT: petition_services.petition_divert,
     DecisionForm.FILE: petition_services.petition_file,
 }
 
 
+def _accepted_message(petition: Petition, case: Case, *, as_new: bool) -> str:
+    if petition.status == PetitionStatus.ATTACHED:
+        return _("Accepted as a repeat: attached to the open case %(number)s on the same matter.") % {"number": case.number}
+    if as_new:
+        return _("Accepted as a new matter: case %(number)s is opened; its unit's leaders are told to name the lead official and team.") % {
+            "number": case.number
+        }
+    return _("Accepted: case %(number)s is opened; its unit's leaders are told to name the lead official and team.") % {
+        "number": case.number
+    }
+
+
+CLOSED_MESSAGES = {
+    DecisionForm.NOT_ACCEPT: _("Not accepted: the notice to the petitioner can be printed."),
+    DecisionForm.DIVERT: _("Diverted: the notice to the petitioner can be printed."),
+    DecisionForm.FILE: _("Filed: closed at intake."),
+}
+
+
 @login_required
 @require_POST
 def petition_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """Accept (opens or joins a case), or close at intake: not accepted, diverted or filed, with the reason for the notice."""
+    """Accept (opens or joins a case), or close at intake: not accepted, diverted or filed, with the
+    reason for the notice. Accepting on a concluded matter shows the case that concluded it, and the
+    handler judges (ConcludedMatterForm, sent here too): not accepted again, or a new matter."""
     petition = petition_get(user=request.user, pk=pk)
     petition_permissions.require(petition_permissions.can_decide(request.user, petition))
+    if "concluded_case" in request.POST:
+        return _concluded_matter_decide(request, petition)
     form = DecisionForm(request.POST)
     if form.is_valid():
         decision, reason = form.cleaned_data["decision"], form.cleaned_data["reason"]
         try:
             if decision == DecisionForm.ACCEPT:
-                decided, _case = services.petition_accept(actor=request.user, petition=petition, reason=reason)
+                decided, case = services.petition_accept(actor=request.user, petition=petition, reason=reason)
+                message = _accepted_message(decided, case, as_new=False)
             else:
-                decided = DECISION_SERVICES[decision](actor=request.user, petition=petition, reason=reason)
+                CLOSING_SERVICES[decision](actor=request.user, petition=petition, reason=reason)
+                message = str(CLOSED_MESSAGES[decision])
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        except services.ConcludedMatter as conflict:
+            messages.warning(request, str(conflict))
+            return _petition_page(request, petition, status=409, concluded_case=conflict.case)
+        except TransitionNotAllowed as error:
+            return _petition_conflict(request, petition, error)
+        else:
+            messages.success(request, message)
+            return redirect("petition-detail", pk=petition.pk)
+    return _petition_page(request, petition, decision_form=form, status=400)
+
+
+def _concluded_matter_decide(request: AuthenticatedHttpRequest, petition: Petition) -> HttpResponse:
+    form = ConcludedMatterForm(request.POST)
+    raw_id = request.POST.get("concluded_case", "")
+    concluded = selectors.concluded_case_of_matter(petition, int(raw_id) if raw_id.isdigit() else None)
+    if concluded is None:
+        messages.error(request, _("Choose a concluded case on the same matter (petitioner, category and locality)."))
+        return _petition_page(request, petition, status=400)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["decision"] == ConcludedMatterForm.ACCEPT:
+                decided, case = services.petition_accept(actor=request.user, petition=petition, new_facts=data["new_facts"])
+                message = _accepted_message(decided, case, as_new=True)
+            else:
+                services.petition_not_accept_again(actor=request.user, petition=petition, concluded_case=concluded, reason=data["reason"])
+                message = _("Not accepted again, citing case %(number)s: the notice to the petitioner can be printed.") % {
+                    "number": concluded.number
+                }
         except ValidationError as error:
             apply_service_errors(form, error)
         except TransitionNotAllowed as error:
-            # Someone else acted first, or the state no longer allows it: say so, change nothing.
-            messages.error(request, str(error))
-            petition.refresh_from_db()
-            return _petition_page(request, petition, status=409)
+            return _petition_conflict(request, petition, error)
         else:
-            messages.success(request, _("The petition is now “%(status)s”.") % {"status": decided.get_status_display()})
+            messages.success(request, message)
             return redirect("petition-detail", pk=petition.pk)
-    return _petition_page(request, petition, decision_form=form, status=400)
+    return _petition_page(request, petition, status=400, concluded_form=form, concluded_case=concluded)
+
+
+def _petition_conflict(request: AuthenticatedHttpRequest, petition: Petition, error: TransitionNotAllowed) -> HttpResponse:
+    """Someone else acted first, or the state no longer allows it: say so, change nothing."""
+    messages.error(request, str(error))
+    petition.refresh_from_db()
+    return _petition_page(request, petition, status=409)
 
 
 def _render_options_inline(form: django_forms.Form) -> None:

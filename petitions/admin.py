@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from petitions.models import Category, PersonalDataReveal
+from petitions.models import Category, PersonalDataReveal, RoutingRule
 
 
 @admin.register(Category)
@@ -27,3 +27,13 @@ class PersonalDataRevealAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    """Which unit is competent for which matters (属地管理、分级负责，谁主管、谁负责): the clerk sees the suggestion and why."""
+
+    list_display = ["category", "locality", "unit", "note"]
+    list_filter = ["unit__kind", "unit"]
+    search_fields = ["note", "category__name", "category__code", "unit__name"]
+    list_select_related = ["category", "category__parent", "locality", "unit"]

@@ -30,6 +30,7 @@ from petitions.serializers import (
     AttachmentSerializer,
     AttachmentUploadSerializer,
     CategorySerializer,
+    PetitionDetailSerializer,
     PetitionRegisterSerializer,
     PetitionSerializer,
     ReasonSerializer,
@@ -57,11 +58,15 @@ def _petitioners_and_attachments():
     )
 
 
-def petition_response(petition: Petition, status_code: int = status.HTTP_200_OK, *, case_id: int | None = None) -> Response:
-    """The petition as PetitionSerializer gives it; `case_id` is its case, when the caller knows it."""
+def petition_response(
+    petition: Petition, status_code: int = status.HTTP_200_OK, *, case_id: int | None = None, detail: bool = False
+) -> Response:
+    """The petition as PetitionSerializer gives it (PetitionDetailSerializer for its own page, `detail`);
+    `case_id` is its case, when the caller knows it."""
     prefetch_related_objects([petition], *_petitioners_and_attachments())
     context = {"case_ids": {petition.pk: case_id}} if case_id else {}
-    return Response(PetitionSerializer(petition, context=context).data, status=status_code)
+    serializer = PetitionDetailSerializer if detail else PetitionSerializer
+    return Response(serializer(petition, context=context).data, status=status_code)
 
 
 def _case_ids(petition_ids: list[int]) -> dict[int, int]:
@@ -128,6 +133,28 @@ class PetitionRouteApi(APIView):
         serializer = RouteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         petition = services.petition_route(actor=request.user, petition=petition, **serializer.validated_data)
+        return petition_response(petition)
+
+
+class PetitionObjectApi(APIView):
+    @extend_schema(
+        request=ReasonSerializer,
+        responses={
+            200: PetitionSerializer,
+            **REFUSALS,
+            409: OpenApiResponse(description="Not routed to your unit any more, or the 5 working days after routing have passed."),
+        },
+        description=(
+            "The unit the petition was routed to says it is not competent (Art. 23 ¶3), within 5 working days of "
+            "routing: the petition goes back to the unit that routed it (`status: registered`)."
+        ),
+    )
+    def post(self, request: AuthenticatedRequest, pk: int):
+        petition = selectors.petition_get(user=request.user, pk=pk)
+        permissions.require(permissions.can_decide(request.user, petition))
+        serializer = ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        petition = services.petition_object(actor=request.user, petition=petition, reason=serializer.validated_data["reason"])
         return petition_response(petition)
 
 

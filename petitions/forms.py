@@ -200,24 +200,77 @@ PetitionerFormSet = cast(
 class RouteForm(BootstrapMixin, forms.Form):
     unit = forms.ModelChoiceField(label=_("Route to"), queryset=Unit.objects.none(), empty_label=_("— choose —"))
     mode = forms.ChoiceField(label=_("Mode"), choices=RouteMode.choices, initial=RouteMode.TRANSFER, widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label=_("Reason for another unit"),
+        required=False,
+        help_text=_("Required when you choose another unit than the suggested one."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, suggested_unit: Unit | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["unit"]).queryset = unit_list()
+        if suggested_unit is not None:
+            self.initial.setdefault("unit", suggested_unit.pk)
+
+
+class ObjectionForm(BootstrapMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("Why your unit is not competent"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("The unit that routed it reads this and routes it again."),
+    )
 
 
 class DecisionForm(BootstrapMixin, forms.Form):
+    """The competent unit's decision on a petition (Arts. 22-23, 31): what each choice does is in its label."""
+
     ACCEPT, NOT_ACCEPT, DIVERT, FILE = "accept", "not_accept", "divert", "file"
 
     decision = forms.ChoiceField(
         label=_("Decision"),
-        choices=[(ACCEPT, _("Accept")), (NOT_ACCEPT, _("Not accept")), (DIVERT, _("Divert")), (FILE, _("Close as filed"))],
+        choices=[
+            (ACCEPT, _("Accept: opens a case, or joins the open case on the same matter")),
+            (NOT_ACCEPT, _("Not accept: a notice tells the petitioner why")),
+            (DIVERT, _("Divert: to a court, arbitration, discipline inspection …")),
+            (FILE, _("File: a suggestion or enquiry closed at intake")),
+        ],
         widget=forms.RadioSelect,
     )
     reason = forms.CharField(
         label=_("Reason"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("Goes into the notice to the petitioner")}),
+        help_text=_("Required to refuse, divert or file: it goes into the notice to the petitioner. Optional to accept."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ConcludedMatterForm(BootstrapMixin, forms.Form):
+    """Accepting a petition on a matter concluded after re-examination: a person judges whether its facts
+    and reasons are the same (Art. 36 ¶3)."""
+
+    NOT_ACCEPT_AGAIN, ACCEPT = "not_accept_again", "accept"
+
+    concluded_case = forms.IntegerField(widget=forms.HiddenInput)
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[
+            (NOT_ACCEPT_AGAIN, _("The same facts and reasons: not accepted again, citing the concluded case")),
+            (ACCEPT, _("New facts or reasons: accept as a new matter")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        help_text=_("Required to refuse: it goes into the notice to the petitioner."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    new_facts = forms.CharField(
+        label=_("What is new"),
+        required=False,
+        help_text=_("Required to accept: the facts or reasons the concluded case did not examine."),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 

@@ -29,6 +29,47 @@ class Category(models.Model):
         return f"{self.parent.name} / {self.name}" if self.parent else self.name
 
 
+class RoutingRule(models.Model):
+    """Which unit is competent for a matter (Arts. 5, 22: 属地管理、分级负责，谁主管、谁负责), as the
+    administrator sets it. A rule without a locality is a matter the county handles itself (a county
+    department or the bureau); without a matching rule a matter goes to its township."""
+
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("Empty: any category. A first-level category covers its sub-categories."),
+    )
+    locality = models.ForeignKey(
+        Unit,
+        verbose_name=_("locality"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        limit_choices_to={"kind": "township"},
+        help_text=_("Empty: any township (the county handles it itself)."),
+    )
+    unit = models.ForeignKey(Unit, verbose_name=_("competent unit"), on_delete=models.CASCADE, related_name="+")
+    note = models.CharField(
+        _("why"), max_length=200, help_text=_("Shown to the clerk with the suggestion, e.g. 谁主管、谁负责：劳动保障由县人社局办理.")
+    )
+
+    class Meta:
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+        ordering = ["category__code", "locality__code", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "locality"], name="routing_rule_unique_matter"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category or '*'} · {self.locality or '*'} → {self.unit}"
+
+
 class Petitioner(models.Model):
     """A person who petitions. The ID number and phone are stored encrypted and looked up by hash."""
 

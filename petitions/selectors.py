@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Unit, User
@@ -16,7 +17,7 @@ from deadlines.calendar import DueDate, due_date
 from deadlines.models import DeadlineKind
 from deadlines.selectors import deadlines_of
 from petitions.identity import lookup_hash
-from petitions.models import Attachment, Category, Channel, Petition, Petitioner, PetitionPetitioner, Status
+from petitions.models import Attachment, Category, Channel, Petition, Petitioner, PetitionPetitioner, RoutingRule, Status
 
 # Petitions still waiting for the decision, whose decision deadline runs.
 OPEN_STATUSES = (Status.REGISTERED, Status.ROUTED)
@@ -178,3 +179,41 @@ def decision_deadline(*, petition: Petition) -> DueDate | None:
         return None
     deadline = deadlines_of(petition).filter(kind=DeadlineKind.DECISION).first()
     return due_date(kind=DeadlineKind.DECISION, start=deadline.start_on) if deadline else None
+
+
+def objection_window(*, petition: Petition) -> DueDate | None:
+    """The last day the unit a petition was routed to may hand it back as not competent (Art. 23 ¶3):
+    5 working days from the day it was routed there. That day is the start of the decision clock,
+    which routing starts afresh for the new unit (a date, where an event's time would need the
+    local day worked out). None unless the petition waits at the unit it was routed to."""
+    if petition.status != Status.ROUTED:
+        return None
+    deadline = deadlines_of(petition).filter(kind=DeadlineKind.DECISION).first()
+    return due_date(kind=DeadlineKind.OBJECTION, start=deadline.start_on) if deadline else None
+
+
+@dataclass(frozen=True)
+class RoutingSuggestion:
+    unit: Unit
+    why: str
+
+
+def routing_suggestion(petition: Petition) -> RoutingSuggestion:
+    """The competent unit by the administrator's routing rules (Arts. 5, 22), and why: the most specific
+    rule that matches (category and locality, then category, then locality; at each, a rule on the
+    petition's own sub-category before one on its first-level category), else the township by 属地管理. One query."""
+    category = petition.category
+    categories = [category.pk] if category.parent_id is None else [category.pk, category.parent_id]
+    rules = RoutingRule.objects.filter(
+        Q(category__isnull=True) | Q(category_id__in=categories), Q(locality__isnull=True) | Q(locality_id=petition.locality_id)
+    ).select_related("unit")
+
+    def specificity(rule: RoutingRule) -> tuple[bool, bool, bool, int]:
+        return (rule.category_id is not None, rule.locality_id is not None, rule.category_id == category.pk, -rule.pk)
+
+    best = max(rules, key=specificity, default=None)
+    if best is not None:
+        return RoutingSuggestion(unit=best.unit, why=best.note)
+    return RoutingSuggestion(
+        unit=petition.locality, why=gettext("Where it happened (属地管理): %(township)s") % {"township": petition.locality.name}
+    )

@@ -15,8 +15,18 @@ from rest_framework.settings import api_settings
 
 from accounts.models import Unit
 from petitions import services
-from petitions.models import MAX_REPRESENTATIVES, Attachment, Category, Channel, Petition, PetitionPetitioner, Purpose, RouteMode
-from petitions.selectors import petitions_visible_to
+from petitions.models import (
+    MAX_REPRESENTATIVES,
+    Action,
+    Attachment,
+    Category,
+    Channel,
+    Petition,
+    PetitionPetitioner,
+    Purpose,
+    RouteMode,
+)
+from petitions.selectors import petitions_visible_to, routing_suggestion
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -99,6 +109,33 @@ class PetitionSerializer(serializers.ModelSerializer):
     def get_case(self, petition: Petition) -> int | None:
         # The view passes it in: cases.api for the detail and the decision, petitions.api for a page of the list.
         return self.context.get("case_ids", {}).get(petition.pk)
+
+
+class UnitReferenceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class RoutingSuggestionSerializer(serializers.Serializer):
+    unit = UnitReferenceSerializer()
+    why = serializers.CharField(help_text=_("The routing rule's note, or the township by 属地管理."))
+
+
+class PetitionDetailSerializer(PetitionSerializer):
+    routing_suggestion = serializers.SerializerMethodField(
+        help_text=_("The competent unit by the routing rules, and why, while the petition can be routed; null otherwise.")
+    )
+
+    class Meta(PetitionSerializer.Meta):
+        fields = [*PetitionSerializer.Meta.fields, "routing_suggestion"]
+        read_only_fields = fields
+
+    @extend_schema_field(RoutingSuggestionSerializer(allow_null=True))
+    def get_routing_suggestion(self, petition: Petition) -> dict | None:
+        if not petition.can(Action.ROUTE):
+            return None
+        suggestion = routing_suggestion(petition)
+        return {"unit": {"id": suggestion.unit.pk, "name": suggestion.unit.name}, "why": suggestion.why}
 
 
 class RevealSerializer(serializers.Serializer):
@@ -205,6 +242,12 @@ class PetitionRegisterSerializer(serializers.Serializer):
 class RouteSerializer(serializers.Serializer):
     unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all(), help_text=_("The competent unit (id)."))
     mode = serializers.ChoiceField(choices=RouteMode.choices)
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("Required when `unit` is not the petition's `routing_suggestion`; kept on the timeline."),
+    )
 
 
 class DecideSerializer(serializers.Serializer):
@@ -212,16 +255,26 @@ class DecideSerializer(serializers.Serializer):
         ("accept", _("Accept")),
         ("not_accept", _("Not accept")),
         ("divert", _("Divert")),
+        ("not_accept_again", _("Not accept again")),
     ]
 
     decision = serializers.ChoiceField(
         choices=DECISIONS,
         help_text=_(
-            "`accept` opens a case, attaches a repeat to the open case on the same matter, "
-            "or refuses a concluded matter as not accepted again."
+            "`accept` opens a case, or attaches a repeat to the open case on the same matter. On a matter concluded "
+            "after re-examination it answers 409 with `concluded_case`: then `not_accept_again` citing that case, "
+            "or `accept` with `new_facts`."
         ),
     )
-    reason = serializers.CharField(allow_blank=True, help_text=_("Goes into the notice to the petitioner."))
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text=_("Goes into the notice to the petitioner; required to refuse.")
+    )
+    concluded_case = serializers.IntegerField(
+        required=False, help_text=_("For `not_accept_again`: the concluded case (id) whose re-examination the notice cites.")
+    )
+    new_facts = serializers.CharField(
+        required=False, allow_blank=True, help_text=_("For `accept` on a concluded matter: what is new in the facts or reasons.")
+    )
 
 
 class ReasonSerializer(serializers.Serializer):

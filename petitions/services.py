@@ -39,9 +39,10 @@ from petitions.models import (
     Purpose,
     RegistrationCounter,
     RouteMode,
+    Status,
     TransitionNotAllowed,
 )
-from petitions.selectors import PetitionerKey, repeat_candidates
+from petitions.selectors import PetitionerKey, objection_window, repeat_candidates, routing_suggestion
 
 ALLOWED_ATTACHMENT_TYPES = {
     "image/jpeg": {"jpg", "jpeg"},
@@ -344,19 +345,40 @@ def petition_claim(petition: Petition, action: str) -> tuple[Petition, str]:
     return locked, result
 
 
-def petition_route(*, actor: User, petition: Petition, unit: Unit, mode: str) -> Petition:
-    """Transfer or assign to the competent unit, which then has 15 days to decide."""
+def petition_route(*, actor: User, petition: Petition, unit: Unit, mode: str, reason: str = "") -> Petition:
+    """Transfer or assign to the competent unit, which then has 15 days to decide. Another unit than
+    the routing rules suggest (属地管理、分级负责，谁主管、谁负责) needs the reason, kept on the timeline."""
     permissions.require(permissions.can_route(actor, petition))
     if mode not in RouteMode.values:
         raise ValidationError({"mode": [_("Choose transfer or assign.")]})
+    reason = (reason or "").strip()
     with transaction.atomic():
         locked, result = petition_claim(petition, Action.ROUTE)
+        suggestion = routing_suggestion(petition)
+        if unit.pk != suggestion.unit.pk and not reason:
+            raise ValidationError(
+                {
+                    "reason": [
+                        _("The routing rules suggest %(unit)s (%(why)s); say why you choose another unit.")
+                        % {"unit": suggestion.unit.name, "why": suggestion.why}
+                    ]
+                }
+            )
         from_status = locked.status
         locked.status, locked.unit, locked.route_mode, locked.routed_by_unit_id = result, unit, mode, actor.unit_id
         # The new unit's clock starts today, and reminds it afresh.
         locked.decision_due = deadline_open(subject=locked, kind=DeadlineKind.DECISION, start=timezone.localdate()).due_on
         locked.save(update_fields=["status", "unit", "route_mode", "routed_by_unit", "decision_due"])
-        _event(locked, actor, Action.ROUTE, from_status=from_status, unit=unit, note=str(RouteMode(mode).label))
+        note = str(RouteMode(mode).label)
+        if unit.pk != suggestion.unit.pk:
+            note = _("%(mode)s, not to the suggested %(suggested)s: %(reason)s") % {
+                "mode": note,
+                "suggested": suggestion.unit.name,
+                "reason": reason,
+            }
+        elif reason:
+            note = f"{note}: {reason}"
+        _event(locked, actor, Action.ROUTE, from_status=from_status, unit=unit, note=note)
         with site_language():
             message = _("Petition %(reg_no)s was routed to %(unit)s; decide whether to accept it by %(due)s.") % {
                 "reg_no": locked.reg_no,
@@ -366,6 +388,45 @@ def petition_route(*, actor: User, petition: Petition, unit: Unit, mode: str) ->
         notify(
             recipients=unit_users(unit.pk, Role.CLERK, Role.HANDLER),
             kind=NotificationKind.ROUTED,
+            message=message,
+            link=reverse("petition-detail", args=[locked.pk]),
+            subject=locked,
+        )
+    return locked
+
+
+def petition_object(*, actor: User, petition: Petition, reason: str) -> Petition:
+    """The unit a petition was routed to says it is not competent (Art. 23 ¶3), within 5 working days
+    of routing: back to the unit that routed it, whose decision clock starts again today."""
+    permissions.require(permissions.can_decide(actor, petition))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say why your unit is not competent; the routing unit reads it.")]})
+    with transaction.atomic():
+        locked, result = petition_claim(petition, Action.OBJECT)
+        window = objection_window(petition=locked)
+        if window is not None and timezone.localdate() > window.due_on:
+            raise TransitionNotAllowed(
+                _("The time to hand this petition back ended on %(date)s (5 working days after it was routed).")
+                % {"date": window.due_on.isoformat()}
+            )
+        objecting_unit, routing_unit_id = locked.unit, locked.routed_by_unit_id
+        locked.status, locked.route_mode = result, ""
+        locked.unit_id = None if routing_unit_id in (None, locked.intake_unit_id) else routing_unit_id
+        locked.decision_due = deadline_open(subject=locked, kind=DeadlineKind.DECISION, start=timezone.localdate()).due_on
+        locked.save(update_fields=["status", "unit", "route_mode", "decision_due"])
+        back_to = Unit.objects.get(pk=locked.responsible_unit_id)
+        _event(locked, actor, Action.OBJECT, from_status=Status.ROUTED, unit=back_to, note=reason)
+        with site_language():
+            message = _("%(unit)s handed petition %(reg_no)s back as not competent (%(reason)s); route it again by %(due)s.") % {
+                "unit": objecting_unit,
+                "reg_no": locked.reg_no,
+                "reason": reason,
+                "due": locked.decision_due.isoformat(),
+            }
+        notify(
+            recipients=unit_users(back_to.pk, Role.CLERK),
+            kind=NotificationKind.OBJECTED,
             message=message,
             link=reverse("petition-detail", args=[locked.pk]),
             subject=locked,

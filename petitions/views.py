@@ -3,13 +3,17 @@
 The pages that also show cases live in cases.views (DESIGN §3: a page that needs two apps belongs
 to the higher one): the start page, the petition's page with its case panel, and the decision
 (accepting opens or joins a case). This module gives that page its petition part
-(petition_page_context, petitions/detail.html) and renders it alone when route or upload fails.
+(petition_page_context, petitions/detail.html) and renders it alone when route, objection or upload
+fails. Registration and the petitioner lookup are written here but served by cases.views, which
+tells them the case of each earlier petition (where its matter stands).
 
 Every object is fetched through a scoped selector (outside the user's scope: 404); every action
 checks its permission before reading input (not allowed: 403), and the services refuse the rest.
 """
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -29,6 +34,7 @@ from config.pagination import LargeTablePaginator
 from petitions import permissions, selectors, services
 from petitions.forms import (
     AttachmentForm,
+    ObjectionForm,
     PetitionerFormSet,
     PetitionForm,
     RouteForm,
@@ -43,9 +49,14 @@ MAX_REPEAT_CANDIDATES = 10
 PETITIONER_PREFIX = "petitioners"
 
 
-@login_required
-def petition_register(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """One form for every channel; likely repeats are shown for the clerk to decide before saving."""
+# The case of each earlier petition, by petition id, so the counter says whether its matter is being
+# handled or concluded. Cases are the higher app's: cases.views serves these two pages with its own.
+CasesOf = Callable[[list[Petition]], dict[int, Any]]
+
+
+def petition_register(request: AuthenticatedHttpRequest, *, cases_of: CasesOf) -> HttpResponse:
+    """One form for every channel; likely repeats are shown for the clerk to decide before saving,
+    each with its matter's case (cases.views.petition_register serves it, login required)."""
     user = request.user
     permissions.require(permissions.can_register(user))
     candidates: list[Petition] = []
@@ -67,7 +78,8 @@ def petition_register(request: AuthenticatedHttpRequest) -> HttpResponse:
             chosen = next((candidate for candidate in candidates if str(candidate.pk) == choice), None)
             if candidates and chosen is None and choice != PetitionForm.NOT_A_REPEAT:
                 # Not decided yet (or the earlier choice is no longer a candidate): ask.
-                return render(request, "petitions/register.html", _register_context(form, formset, candidates, asking=True))
+                context = _register_context(form, formset, candidates, asking=True, cases=cases_of(candidates))
+                return render(request, "petitions/register.html", context)
             try:
                 petition = services.petition_register(
                     actor=user,
@@ -104,21 +116,22 @@ def petition_register(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "petitions/register.html", _register_context(form, formset, candidates), status=status)
 
 
-def _register_context(form: PetitionForm, formset, candidates: list[Petition], *, asking: bool = False) -> dict:
+def _register_context(
+    form: PetitionForm, formset, candidates: list[Petition], *, asking: bool = False, cases: dict[int, Any] | None = None
+) -> dict:
     return {
         "form": form,
         "formset": formset,
         "candidates": candidates,
+        "candidate_rows": [(candidate, (cases or {}).get(candidate.pk)) for candidate in candidates],
         "asking_repeat": asking,
         "files_dropped": asking and bool(form.cleaned_data.get("attachments")),
     }
 
 
-@login_required
-@require_POST
-@never_cache
-def petitioner_lookup(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """htmx partial for one petitioner row: is the ID number valid, who is it, what did they bring before."""
+def petitioner_lookup(request: AuthenticatedHttpRequest, *, cases_of: CasesOf) -> HttpResponse:
+    """htmx partial for one petitioner row: is the ID number valid, who is it, what did they bring before
+    and where each matter stands (cases.views.petitioner_lookup serves it, login required, POST only)."""
     permissions.require(permissions.can_register(request.user))
     prefix = request.POST.get("prefix", "")
     if not re.fullmatch(rf"{PETITIONER_PREFIX}-\d{{1,3}}", prefix):
@@ -137,7 +150,8 @@ def petitioner_lookup(request: AuthenticatedHttpRequest) -> HttpResponse:
                 visible = set(
                     selectors.petitions_visible_to(request.user).filter(pk__in=[p.pk for p in earlier]).values_list("pk", flat=True)
                 )
-                context.update(person=person, earlier=[(petition, petition.pk in visible) for petition in earlier])
+                cases = cases_of(earlier)
+                context.update(person=person, earlier=[(petition, petition.pk in visible, cases.get(petition.pk)) for petition in earlier])
             else:
                 context["new_person"] = True
     return render(request, "petitions/_petitioner_lookup.html", context)
@@ -174,7 +188,10 @@ def _filter_form(request: HttpRequest):
 def petition_page_context(user, petition: Petition, **forms) -> dict:
     """The petition's part of its page, for cases.views.petition_detail and for this module's failed forms."""
     may_route = permissions.can_route(user, petition) and petition.can(Action.ROUTE)
+    suggestion = selectors.routing_suggestion(petition) if may_route else None
     may_attach = permissions.can_attach(user, petition)
+    objection = selectors.objection_window(petition=petition) if permissions.can_decide(user, petition) else None
+    may_object = objection is not None and timezone.localdate() <= objection.due_on
     repeat_visible = petition.repeat_of_id is not None and selectors.petitions_visible_to(user).filter(pk=petition.repeat_of_id).exists()
     return {
         "petition": petition,
@@ -184,8 +201,11 @@ def petition_page_context(user, petition: Petition, **forms) -> dict:
         "timeline": list(selectors.petition_timeline(petition)),
         "repeat_visible": repeat_visible,
         "can_reveal": permissions.can_reveal(user),
-        "route_form": forms.get("route_form") or (RouteForm() if may_route else None),
+        "route_form": forms.get("route_form") or (RouteForm(suggested_unit=suggestion.unit) if suggestion else None),
+        "routing_suggestion": suggestion,
         "attachment_form": forms.get("attachment_form") or (AttachmentForm() if may_attach else None),
+        "objection_form": forms.get("objection_form") or (ObjectionForm() if may_object else None),
+        "objection_last_day": objection.due_on if objection else None,
     }
 
 
@@ -202,7 +222,13 @@ def petition_route(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = RouteForm(request.POST)
     if form.is_valid():
         try:
-            services.petition_route(actor=request.user, petition=petition, unit=form.cleaned_data["unit"], mode=form.cleaned_data["mode"])
+            services.petition_route(
+                actor=request.user,
+                petition=petition,
+                unit=form.cleaned_data["unit"],
+                mode=form.cleaned_data["mode"],
+                reason=form.cleaned_data["reason"],
+            )
         except ValidationError as error:
             apply_service_errors(form, error)
         except TransitionNotAllowed as error:
@@ -211,6 +237,30 @@ def petition_route(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Routed to %(unit)s.") % {"unit": form.cleaned_data["unit"].name})
             return redirect("petition-detail", pk=petition.pk)
     return _detail(request, petition, route_form=form, status=400)
+
+
+@login_required
+@require_POST
+def petition_object(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The unit it was routed to hands the petition back as not competent (Art. 23 ¶3)."""
+    petition = selectors.petition_get(user=request.user, pk=pk)
+    permissions.require(permissions.can_decide(request.user, petition))
+    form = ObjectionForm(request.POST)
+    if form.is_valid():
+        try:
+            returned = services.petition_object(actor=request.user, petition=petition, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        except TransitionNotAllowed as error:
+            return _conflict(request, petition, error)
+        else:
+            back_to = returned.unit.name if returned.unit else returned.intake_unit.name
+            messages.success(request, _("Handed back to %(unit)s, which routes it again.") % {"unit": back_to})
+            # Once back with the routing unit, the objecting unit no longer sees it.
+            if selectors.petitions_visible_to(request.user).filter(pk=petition.pk).exists():
+                return redirect("petition-detail", pk=petition.pk)
+            return redirect("petition-list")
+    return _detail(request, petition, objection_form=form, status=400)
 
 
 def _conflict(request: AuthenticatedHttpRequest, petition: Petition, error: TransitionNotAllowed) -> HttpResponse:

@@ -240,15 +240,16 @@ def test_mail_written_while_redis_is_down_arrives_once_when_it_is_back(people, s
     acting_took = time.monotonic() - started
 
     assert "committed" in done.stdout
-    # Alert (county leader, supervisor), routed (clerk, handler), assigned (leader, handler).
+    # Alert (county leader, supervisor), routed (clerk, handler), accepted (the unit's leader), assigned (leader, handler).
     expected = {
         NotificationKind.ALERT: ["county_leader", "supervisor"],
         NotificationKind.ROUTED: ["clerk_a", "handler_a"],
+        NotificationKind.ACCEPTED: ["leader_a"],
         NotificationKind.ASSIGNED: ["handler_a", "leader_a"],
     }
     for kind, usernames in expected.items():
         assert sorted(Notification.objects.filter(kind=kind).values_list("recipient__username", flat=True)) == usernames
-    assert OutboxEmail.objects.filter(status=OutboxStatus.PENDING).count() == 6
+    assert OutboxEmail.objects.filter(status=OutboxStatus.PENDING).count() == 7
     assert stack.mails() == []
     assert acting_took < 60, "queueing must give up quickly while Redis is down"
 
@@ -260,8 +261,8 @@ def test_mail_written_while_redis_is_down_arrives_once_when_it_is_back(people, s
     wait_until(lambda: succeeded(worker, "accounts.tasks.outbox_send") >= ticks + 2, "two more beat ticks")
     mails = stack.mails()
     delivered = sorted((mail["To"], body(mail)) for mail in mails)
-    assert len(delivered) == 6
-    assert len(set(delivered)) == 6, "an e-mail arrived twice"
+    assert len(delivered) == 7
+    assert len(set(delivered)) == 7, "an e-mail arrived twice"
     wanted = sorted(
         (f"{username}@example.org", Notification.objects.get(kind=kind, recipient__username=username).message)
         for kind, usernames in expected.items()

@@ -10,7 +10,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from accounts.models import Role, Unit, UnitKind, User
-from petitions.models import Category
+from petitions.models import Category, RoutingRule
 
 BUREAU_CODE = "xfj"
 LEADERSHIP_CODE = "xld"
@@ -234,4 +234,35 @@ def county_create(*, password: str) -> tuple[CountyReport, dict[str, Unit], dict
                 continue
             Category.objects.create(code=code, name=name, parent=parent)
             report.categories_created += 1
+    routing_rules_create(units)
     return report, units, users
+
+
+# Routing rules beyond the departments of SUBCATEGORIES: (category code, township code, unit code, why).
+LOCAL_RULES = [
+    ("0502", "chengguan", "chengguan", "个人之间的土地权属争议由乡镇人民政府处理（《土地管理法》第十四条）"),
+    ("0502", "dongcheng", "dongcheng", "个人之间的土地权属争议由乡镇人民政府处理（《土地管理法》第十四条）"),
+]
+
+
+def routing_rules_create(units: dict[str, Unit]) -> None:
+    """The county's routing table (谁主管、谁负责): each sub-category with a competent department goes to
+    it whatever the township; a few local exceptions. Missing rules only, keyed by (category, locality)."""
+    categories = {category.code: category for category in Category.objects.all()}
+    wanted = [
+        (code, None, department, f"谁主管、谁负责：{categories[code].name}由{units[department].name}主管")
+        for children in SUBCATEGORIES.values()
+        for code, _name, department in children
+        if department is not None
+    ] + LOCAL_RULES
+    existing = set(RoutingRule.objects.values_list("category__code", "locality__code"))
+    RoutingRule.objects.bulk_create(
+        RoutingRule(
+            category=categories[category_code],
+            locality=units[township] if township else None,
+            unit=units[unit_code],
+            note=note,
+        )
+        for category_code, township, unit_code, note in wanted
+        if (category_code, township) not in existing
+    )

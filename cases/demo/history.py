@@ -30,6 +30,7 @@ from cases.models import HANDLING_STATUSES, Case, CaseStatus, Outcome, Rating, S
 from petitions import services as petition_services
 from petitions.identity import ID_CHECK_CHARACTERS, ID_WEIGHTS
 from petitions.models import Category, Channel, Petition, Purpose, RouteMode, Status
+from petitions.selectors import routing_suggestion
 
 HISTORY_DAYS = 540  # about 18 months: the statistics compare a month with the one before and a year before
 SEED = 20_260_101
@@ -45,6 +46,7 @@ GROUP_SHARE = 0.03  # of visits
 RETURN_SHARE = 0.5  # of concluded matters, the petitioner comes back once more ("not accepted again")
 REPORT_SHARE = 0.85  # of assigned petitions replied to, the report is sent (the rest show the reminders)
 AFTERCARE_SHARE = 0.6  # of concluded matters, work with the petitioner is recorded
+NEW_FACTS_SHARE = 0.15  # of petitions on a concluded matter, those the handler finds bring something new
 
 Story = Generator[datetime, None, None]
 
@@ -270,7 +272,7 @@ class History:
         if intake != "route":
             self._close(petition, intake, actor=clerk)
             return
-        competent = self.departments[category_code] or township
+        competent = routing_suggestion(petition).unit.code  # the clerk follows the routing rules
         petition = petition_services.petition_route(
             actor=clerk, petition=petition, unit=self.units[competent], mode=RouteMode.ASSIGN if rng.random() < 0.3 else RouteMode.TRANSFER
         )
@@ -288,8 +290,17 @@ class History:
         if decision != "accept":
             self._close(petition, decision, actor=handler)
             return
-        petition, case = services.petition_accept(actor=handler, petition=petition, reason=rng.choice(text.ACCEPT_NOTES))
-        if case is not None and petition.status == Status.ACCEPTED:
+        try:
+            petition, case = services.petition_accept(actor=handler, petition=petition, reason=rng.choice(text.ACCEPT_NOTES))
+        except services.ConcludedMatter as concluded:
+            # The handler judges the concluded matter: mostly the same facts and reasons, now and then something new.
+            if rng.random() >= NEW_FACTS_SHARE:
+                services.petition_not_accept_again(
+                    actor=handler, petition=petition, concluded_case=concluded.case, reason=rng.choice(text.NOT_ACCEPTED_AGAIN_REASONS)
+                )
+                return
+            petition, case = services.petition_accept(actor=handler, petition=petition, new_facts=rng.choice(text.NEW_FACTS))
+        if petition.status == Status.ACCEPTED:
             self.start(
                 self._case_story(case.pk, competent, matter=matter, is_group=petition.is_group, script=script),
                 self._later(timezone.now(), 0.5, 3),

@@ -2,7 +2,7 @@
 supervision orders, and the case's clocks as their owner. The public names are gathered here so
 that pages, the API and tasks call `cases.services.<action>` whatever module holds it."""
 
-from cases.services.acceptance import case_open_or_join, petition_accept
+from cases.services.acceptance import ConcludedMatter, case_open_or_join, petition_accept, petition_not_accept_again
 from cases.services.aftercare import aftercare_record
 from cases.services.clocks import case_deadlines_moved, case_reminder_drafts
 from cases.services.reports import completion_clock_open, completion_report_submit
@@ -32,6 +32,7 @@ from cases.services.workflow import (
 )
 
 __all__ = [
+    "ConcludedMatter",
     "aftercare_record",
     "case_assign",
     "case_close",
@@ -48,6 +49,7 @@ __all__ = [
     "hearing_add",
     "leader_meeting_add",
     "petition_accept",
+    "petition_not_accept_again",
     "plan_approve",
     "plan_reject",
     "plan_submit",

@@ -356,8 +356,8 @@ def test_not_accepted_again_notice_cites_the_concluded_reexamination(county):
     id_number = make_id_number()
     concluded = make_case(county, state="concluded", id_number=id_number)
     again = routed_petition(county, id_number=id_number)
-    again, case = services.petition_accept(actor=county.handler_a, petition=again)
-    assert case is None and again.status == "not_accepted_again"
+    again = services.petition_not_accept_again(actor=county.handler_a, petition=again, concluded_case=concluded, reason="同一事实和理由")
+    assert again.status == "not_accepted_again"
 
     assert documents.petition_documents(again) == ["not_accepted_again"]
     filename, pdf = documents.petition_document_pdf(petition=again, kind="not_accepted_again")
@@ -476,8 +476,10 @@ def test_not_accepted_notice_downloads(county):
 
 def test_not_accepted_again_notice_downloads(county):
     id_number = make_id_number()
-    make_case(county, state="concluded", id_number=id_number)
-    again, _case = services.petition_accept(actor=county.handler_a, petition=routed_petition(county, id_number=id_number))
+    concluded = make_case(county, state="concluded", id_number=id_number)
+    again = services.petition_not_accept_again(
+        actor=county.handler_a, petition=routed_petition(county, id_number=id_number), concluded_case=concluded, reason="同一事实和理由"
+    )
 
     response = download(APIClient(), f"/api/v1/petitions/{again.pk}/documents/not_accepted_again.pdf", county.handler_a)
 

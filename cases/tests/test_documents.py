@@ -49,10 +49,10 @@ DOCUMENTS = {
             "matter": "劳动合同解除争议",
             "received_on": date(2026, 11, 2),
             "reason": "该事项属于劳动争议，依法应当通过劳动仲裁程序解决",
-            "legal_basis": "《信访工作条例》第三十一条第一项",
+            "legal_basis": "《信访工作条例》第三十一条第二项",
             "proper_channel": "向县劳动人事争议仲裁委员会申请仲裁",
         },
-        ["不予受理告知书", "第三十一条第一项", "不予受理", "县劳动人事争议仲裁委员会申请仲裁"],
+        ["不予受理告知书", "第三十一条第二项", "不予受理", "县劳动人事争议仲裁委员会申请仲裁"],
     ),
     "not_accepted_again": (
         documents.NotAcceptedAgainNotice,

@@ -226,7 +226,9 @@ def test_a_petition_waiting_for_its_decision_reminds_the_unit_that_must_decide(c
     from petitions.tests.factories import make_petition
 
     petition = make_petition(actor=county.bureau_clerk, locality=county.township_a)
-    petition = petition_services.petition_route(actor=county.bureau_clerk, petition=petition, unit=county.township_b, mode="transfer")
+    petition = petition_services.petition_route(
+        actor=county.bureau_clerk, petition=petition, unit=county.township_b, mode="transfer", reason="按职责转送"
+    )
     due = petition.decision_due
 
     deadline_services.deadlines_scan(as_of=due - timedelta(days=3))

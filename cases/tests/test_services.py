@@ -278,14 +278,17 @@ def test_a_repeat_joins_the_open_case_without_a_new_clock(people):
     assert set(CasePetition.objects.filter(case=case).values_list("petition__status", flat=True)) == {Status.ACCEPTED, Status.ATTACHED}
 
 
-def test_the_same_matter_after_conclusion_is_not_accepted_again(people):
+def test_the_same_matter_after_conclusion_is_not_refused_silently(people, db_state):
+    """Whether the facts and reasons are the same is a person's judgement (Art. 36 ¶3): accepting
+    names the concluded case and changes nothing (cases/tests/test_concluded_matter.py has the rest)."""
     id_number = make_id_number()
-    make_case(people, state="concluded", id_number=id_number)
+    concluded = make_case(people, state="concluded", id_number=id_number)
     again = _routed(people, id_number=id_number)
-    again, case = services.petition_accept(actor=people.handler_a, petition=again)
-    assert case is None
-    assert again.status == Status.NOT_ACCEPTED_AGAIN
-    assert "三级终结" in again.decision_reason
+    before = db_state()
+    with pytest.raises(services.ConcludedMatter) as refused:
+        services.petition_accept(actor=people.handler_a, petition=again)
+    assert refused.value.case == concluded
+    assert db_state() == before
     assert Case.objects.count() == 1
 
 

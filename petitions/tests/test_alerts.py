@@ -75,7 +75,7 @@ def test_a_refused_registration_alerts_no_one(county, county_leader):
 def test_routing_tells_the_competent_units_clerks_and_handlers(county):
     petition = make_petition(actor=county.bureau_clerk, locality=county.township_a)
 
-    services.petition_route(actor=county.bureau_clerk, petition=petition, unit=county.township_b, mode="transfer")
+    services.petition_route(actor=county.bureau_clerk, petition=petition, unit=county.township_b, mode="transfer", reason="按职责转送")
 
     routed = Notification.objects.filter(kind=NotificationKind.ROUTED)
     assert sorted(routed.values_list("recipient__username", flat=True)) == ["clerk_b", "handler_b"]

@@ -125,7 +125,7 @@ ENDPOINTS = [
         200,
         "handler_a",
         "clerk_b",
-        lambda c, p: {"unit": c.department.pk, "mode": "assign"},
+        lambda c, p: {"unit": c.department.pk, "mode": "assign", "reason": "按职责转送"},
     ),
     Endpoint(
         "decide",
@@ -529,7 +529,9 @@ def test_detail_of_a_missing_petition_is_404(api, county):
 def test_route_then_the_new_unit_sees_it(api, county, petition):
     api.force_authenticate(county.clerk_a)
 
-    data = api.post(f"/api/v1/petitions/{petition.pk}/route/", {"unit": county.department.pk, "mode": "transfer"}, format="json").json()
+    data = api.post(
+        f"/api/v1/petitions/{petition.pk}/route/", {"unit": county.department.pk, "mode": "transfer", "reason": "按职责转送"}, format="json"
+    ).json()
 
     assert data["status"] == "routed"
     assert data["unit"] == county.department.pk
@@ -565,7 +567,9 @@ def test_route_after_not_accept_is_a_409_and_changes_nothing(api, county, petiti
     assert decided.json()["status"] == "not_accepted"
     before = db_state()
 
-    response = api.post(f"/api/v1/petitions/{petition.pk}/route/", {"unit": county.department.pk, "mode": "transfer"}, format="json")
+    response = api.post(
+        f"/api/v1/petitions/{petition.pk}/route/", {"unit": county.department.pk, "mode": "transfer", "reason": "按职责转送"}, format="json"
+    )
 
     assert response.status_code == 409
     assert set(response.json()) == {"detail"}
@@ -635,7 +639,9 @@ def test_file_without_reason_is_a_400(api, county, petition, db_state):
 
 def test_a_unit_routed_away_from_can_no_longer_decide(api, county, petition, db_state):
     api.force_authenticate(county.clerk_a)
-    api.post(f"/api/v1/petitions/{petition.pk}/route/", {"unit": county.department.pk, "mode": "assign"}, format="json")
+    api.post(
+        f"/api/v1/petitions/{petition.pk}/route/", {"unit": county.department.pk, "mode": "assign", "reason": "按职责转送"}, format="json"
+    )
     before = db_state()
 
     response = api.post(f"/api/v1/petitions/{petition.pk}/decide/", {"decision": "divert", "reason": "x"}, format="json")
@@ -786,6 +792,7 @@ def test_schema_is_served_and_valid(api):
         "/api/v1/petitions/",
         "/api/v1/petitions/{id}/",
         "/api/v1/petitions/{id}/route/",
+        "/api/v1/petitions/{id}/object/",
         "/api/v1/petitions/{id}/decide/",
         "/api/v1/petitions/{id}/file/",
         "/api/v1/petitions/{id}/attachments/",

@@ -470,7 +470,9 @@ def test_adding_an_attachment_is_refused_outside_the_unit_and_for_bad_files(coun
 def test_routing_sets_the_unit_the_mode_a_new_deadline_and_an_event(county):
     with frozen_now(datetime(2026, 9, 28, 2, 0, tzinfo=UTC)):
         petition = register(county, received_at=datetime(2026, 9, 20, 2, 0, tzinfo=UTC))
-        routed = services.petition_route(actor=county.clerk_a, petition=petition, unit=county.department, mode=RouteMode.ASSIGN)
+        routed = services.petition_route(
+            actor=county.clerk_a, petition=petition, unit=county.department, mode=RouteMode.ASSIGN, reason="按职责转送"
+        )
     routed.refresh_from_db()
     assert (routed.status, routed.unit, routed.route_mode) == (Status.ROUTED, county.department, RouteMode.ASSIGN)
     # The competent unit has 15 days from the day it received the item.
@@ -487,7 +489,9 @@ def test_routing_sets_the_unit_the_mode_a_new_deadline_and_an_event(county):
 
 def test_after_routing_the_receiving_unit_decides_not_the_sender(county, db_state):
     petition = register(county)
-    routed = services.petition_route(actor=county.clerk_a, petition=petition, unit=county.township_b, mode=RouteMode.TRANSFER)
+    routed = services.petition_route(
+        actor=county.clerk_a, petition=petition, unit=county.township_b, mode=RouteMode.TRANSFER, reason="按职责转送"
+    )
     before = db_state()
     with pytest.raises(PermissionDenied):
         services.petition_not_accept(actor=county.clerk_a, petition=routed, reason="不属于本单位")
@@ -531,7 +535,9 @@ CLOSING_SERVICES = {
 def act(action: str, *, actor, petition: Petition, county) -> Petition:
     """Call the service for an intake action with ordinary arguments."""
     if action == Action.ROUTE:
-        return services.petition_route(actor=actor, petition=petition, unit=county.department, mode=RouteMode.TRANSFER)
+        return services.petition_route(actor=actor, petition=petition, unit=county.department, mode=RouteMode.TRANSFER, reason="按职责转送")
+    if action == Action.OBJECT:
+        return services.petition_object(actor=actor, petition=petition, reason="不属于本单位职责")
     return CLOSING_SERVICES[action](actor=actor, petition=petition, reason="理由")
 
 
@@ -540,7 +546,7 @@ INTAKE_ACTIONS = [action for action in TRANSITIONS if action not in ACCEPTANCE_A
 
 
 def test_every_intake_transition_has_its_service():
-    assert set(INTAKE_ACTIONS) == {Action.ROUTE, *CLOSING_SERVICES}
+    assert set(INTAKE_ACTIONS) == {Action.ROUTE, Action.OBJECT, *CLOSING_SERVICES}
 
 
 def test_closed_petitions_allow_no_intake_action():
@@ -591,7 +597,9 @@ def test_refused_roles_and_other_units_change_nothing(county, db_state, actor, a
 
 def test_a_supervisor_routes_anywhere_in_the_county(county):
     petition = register(county, actor=county.clerk_b, locality=county.township_b)
-    routed = services.petition_route(actor=county.supervisor, petition=petition, unit=county.department, mode=RouteMode.ASSIGN)
+    routed = services.petition_route(
+        actor=county.supervisor, petition=petition, unit=county.department, mode=RouteMode.ASSIGN, reason="按职责转送"
+    )
     assert routed.status == Status.ROUTED
 
 
@@ -601,7 +609,7 @@ def test_a_decision_needs_a_reason_and_a_route_needs_a_mode(county, db_state):
     with pytest.raises(ValidationError) as no_reason:
         services.petition_divert(actor=county.clerk_a, petition=petition, reason="  ")
     with pytest.raises(ValidationError) as no_mode:
-        services.petition_route(actor=county.clerk_a, petition=petition, unit=county.department, mode="forward")
+        services.petition_route(actor=county.clerk_a, petition=petition, unit=county.department, mode="forward", reason="按职责转送")
     assert set(no_reason.value.message_dict) == {"reason"}
     assert set(no_mode.value.message_dict) == {"mode"}
     assert db_state() == before
@@ -611,12 +619,12 @@ def test_an_action_on_a_stale_copy_is_refused(county, db_state):
     """The clerk's page still shows 'registered', but a colleague has just routed it to township B."""
     petition = register(county)
     stale = Petition.objects.get(pk=petition.pk)
-    services.petition_route(actor=county.clerk_a, petition=petition, unit=county.township_b, mode=RouteMode.TRANSFER)
+    services.petition_route(actor=county.clerk_a, petition=petition, unit=county.township_b, mode=RouteMode.TRANSFER, reason="按职责转送")
     before = db_state()
     with pytest.raises(TransitionNotAllowed):
         services.petition_not_accept(actor=county.clerk_a, petition=stale, reason="不属于信访事项")
     with pytest.raises(TransitionNotAllowed):
-        services.petition_route(actor=county.clerk_a, petition=stale, unit=county.department, mode=RouteMode.TRANSFER)
+        services.petition_route(actor=county.clerk_a, petition=stale, unit=county.department, mode=RouteMode.TRANSFER, reason="按职责转送")
     assert db_state() == before
 
 
@@ -667,7 +675,9 @@ def test_registration_and_routing_take_the_limit_from_the_decision_policy(county
     with frozen_now(datetime(2026, 9, 28, 2, 0, tzinfo=UTC)):
         petition = register(county, received_at=datetime(2026, 9, 20, 2, 0, tzinfo=UTC))
         assert petition.decision_due == date(2026, 9, 30)
-        routed = services.petition_route(actor=county.clerk_a, petition=petition, unit=county.department, mode=RouteMode.TRANSFER)
+        routed = services.petition_route(
+            actor=county.clerk_a, petition=petition, unit=county.department, mode=RouteMode.TRANSFER, reason="按职责转送"
+        )
     assert routed.decision_due == date(2026, 10, 8)
 
 
@@ -684,7 +694,9 @@ def due_on_4_november(county):
     with frozen_now(datetime(2026, 10, 20, 2, 0, tzinfo=UTC)):
         # Received on 1 October but routed on 20 October: the period runs from the routing.
         received_earlier = register(county, received_at=datetime(2026, 10, 1, 2, 0, tzinfo=UTC))
-        routed = services.petition_route(actor=county.clerk_a, petition=received_earlier, unit=county.department, mode=RouteMode.TRANSFER)
+        routed = services.petition_route(
+            actor=county.clerk_a, petition=received_earlier, unit=county.department, mode=RouteMode.TRANSFER, reason="按职责转送"
+        )
         filed = services.petition_file(actor=county.clerk_a, petition=to_file, reason="当场答复")
         due_earlier = register(county, received_at=datetime(2026, 10, 12, 2, 0, tzinfo=UTC))
     assert [petition.decision_due for petition in (registered, routed, filed)] == [date(2026, 11, 4)] * 3

@@ -496,7 +496,8 @@ def test_list_says_when_a_filter_value_is_not_valid(client, county, many_petitio
 
 
 def route(client, petition, **data):
-    return client.post(reverse("petition-route", args=[petition.pk]), {"unit": data.get("unit"), "mode": data.get("mode", "assign")})
+    body = {"unit": data.get("unit"), "mode": data.get("mode", "assign"), "reason": data.get("reason", "按职责转送")}
+    return client.post(reverse("petition-route", args=[petition.pk]), body)
 
 
 def test_route_by_the_clerk(client, county, petition_a):
@@ -518,7 +519,7 @@ def test_route_refused_role_other_unit_and_anonymous_change_nothing(client, coun
 
 @pytest.mark.parametrize("bad", [{"unit": "999999"}, {"unit": ""}, {"mode": "teleport"}])
 def test_route_bad_input_shows_errors(client, county, petition_a, db_state, bad):
-    data = {"unit": county.department.pk, "mode": "transfer", **bad}
+    data = {"unit": county.department.pk, "mode": "transfer", "reason": "按职责转送", **bad}
     before = db_state()
     response = login(client, county.clerk_a).post(reverse("petition-route", args=[petition_a.pk]), data)
     assert response.status_code == 400

@@ -164,7 +164,7 @@ def at(month: int, day: int, hour: int = 9, minute: int = 0, second: int = 0, *,
 def _register(clerk, received_at: datetime, *, channel: str, locality, route_to=None, **fields) -> Petition:
     petition = make_petition(actor=clerk, locality=locality, received_at=received_at, channel=channel, **fields)
     if route_to is not None:
-        petition = petition_services.petition_route(actor=clerk, petition=petition, unit=route_to, mode="transfer")
+        petition = petition_services.petition_route(actor=clerk, petition=petition, unit=route_to, mode="transfer", reason="按职责转送")
     return petition
 
 

@@ -226,7 +226,7 @@ def test_monthly_query_count_does_not_grow_with_the_data(api, september, django_
             petition = make_petition(
                 actor=september.clerk_a, locality=september.township_a, received_at=at(9, day + number * 5), channel="online"
             )
-            petition_services.petition_route(actor=september.clerk_a, petition=petition, unit=unit, mode="transfer")
+            petition_services.petition_route(actor=september.clerk_a, petition=petition, unit=unit, mode="transfer", reason="按职责转送")
     make_case(september, state="in_progress", accepted_on=date(2026, 7, 1))
     count(september.supervisor, 15)
     count(september.clerk_a, 17)

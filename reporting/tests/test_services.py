@@ -489,7 +489,7 @@ def test_resume_queues_the_runs_whose_task_was_lost(county, monkeypatch, django_
 def test_runs_of_a_unit_include_its_sub_units(county, exported, django_capture_on_commit_callbacks):
     sub_unit = make_unit(kind=UnitKind.DEPARTMENT, name="城关镇司法所", parent=county.township_a)
     petition = make_petition(actor=county.clerk_a, locality=county.township_a, received_at=at(9, 15), channel="letter")
-    petition_services.petition_route(actor=county.clerk_a, petition=petition, unit=sub_unit, mode="transfer")
+    petition_services.petition_route(actor=county.clerk_a, petition=petition, unit=sub_unit, mode="transfer", reason="按职责转送")
     run = request_run(county, django_capture_on_commit_callbacks, user=county.clerk_a, unit=county.township_a)
     services.report_run_build(run.pk)
     [call] = exported.calls

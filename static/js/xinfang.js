@@ -50,9 +50,20 @@
       if (target && target.classList.contains("lookup-result")) afterLookup(target);
     });
 
+    // A decision that cannot be undone asks first, naming the option chosen (before the handler below).
+    document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        var checked = form.querySelector("input[type=radio]:checked");
+        var label = checked && form.querySelector("label[for='" + checked.id + "']");
+        var question = form.dataset.confirm + (label ? "\n\n" + label.textContent.trim() : "");
+        if (!window.confirm(question)) event.preventDefault();
+      });
+    });
+
     // A second click on a submit button must not register the same petition twice.
     document.querySelectorAll("form[method=post]").forEach(function (form) {
-      form.addEventListener("submit", function () {
+      form.addEventListener("submit", function (event) {
+        if (event.defaultPrevented) return;
         form.querySelectorAll("button[type=submit]").forEach(function (button) {
           window.setTimeout(function () { button.disabled = true; }, 0);
         });
