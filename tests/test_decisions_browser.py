@@ -29,8 +29,9 @@ def log_in(page, live_server, username: str) -> None:
 
 
 def zh(text) -> str:
+    """The page's Chinese for an English source string (or a lazy label)."""
     with translation.override("zh-hans"):
-        return str(text)
+        return translation.gettext(str(text))
 
 
 def test_lead_official_previews_the_draft_and_sends_the_reply_back(page, live_server, county):
@@ -95,9 +96,10 @@ def test_a_petition_on_a_concluded_matter_is_judged_by_a_person(page, live_serve
     assert Petition.objects.get(pk=petition.pk).status == Status.ROUTED  # nothing decided yet
 
     # The person judges: the same facts and reasons, so not accepted again, citing the case.
-    page.fill("#id_not_accept_again-reason", "与已终结事项事实和理由相同")
+    page.locator("#concluded-form input[value=not_accept_again]").check()
+    page.fill("#concluded-form textarea[name=reason]", "与已终结事项事实和理由相同")
     page.once("dialog", lambda dialog: dialog.accept())
-    page.locator("#not-accept-again-form button[type=submit]").click()
+    page.locator("#concluded-form button[type=submit]").click()
     page.wait_for_url(f"{live_server.url}/petitions/{petition.pk}/")
     assert Petition.objects.get(pk=petition.pk).status == Status.NOT_ACCEPTED_AGAIN
     page.screenshot(path=str(SCREENS / "petition-not-accepted-again.png"), full_page=True)

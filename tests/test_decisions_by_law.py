@@ -66,7 +66,7 @@ def today():
 def routed_to_department(p) -> Petition:
     """Registered by township A's clerk, who routed it to the department."""
     petition = make_petition(actor=p.clerk_a, locality=p.township_a)
-    return petition_services.petition_route(actor=p.clerk_a, petition=petition, unit=p.department, mode="transfer")
+    return petition_services.petition_route(actor=p.clerk_a, petition=petition, unit=p.department, mode="transfer", reason="劳动保障事项")
 
 
 def registered(p) -> Petition:
