@@ -332,7 +332,8 @@ def _case_context(case: case_models.Case, kind: str) -> DocumentContext:
             accepting_unit=accepting_unit,
             approving_unit=decider_unit.name,
             accepted_on=case.accepted_on,
-            reason=extension.reason,
+            # The notice says "因<reason>，不能在规定期限内办结。": the reason's own closing stop would double it.
+            reason=extension.reason.strip().rstrip("。；;，,."),
             extra_days=extension.days,
             new_due_on=case.handling_due,
             issued_on=timezone.localdate(extension.decided_at),

@@ -519,3 +519,14 @@ def test_every_document_keeps_its_seal_and_date_together_even_on_a_full_page(cou
         last_page = PdfReader(io.BytesIO(pdf)).pages[-1].extract_text().replace(" ", "").replace("\n", "")
         issued_on = chinese(case.accepted_on) if kind == "acceptance" else today
         assert f"（印章）{issued_on}" in last_page, kind
+
+
+def test_extension_notice_prints_a_reason_ending_in_a_full_stop_once(county):
+    """The notice reads "因<reason>，不能在规定期限内办结。": a reason typed as a sentence keeps one stop."""
+    case = make_case(county, state="in_progress")
+    services.extension_request(actor=county.handler_a, case=case, days=10, reason="需等待司法鉴定结论。")
+    services.extension_approve(actor=county.leader_a, case=Case.objects.get(pk=case.pk))
+
+    text = text_of(documents.case_document_pdf(case=Case.objects.get(pk=case.pk), kind="extension")[1])
+
+    assert "因需等待司法鉴定结论，不能在规定期限内办结。" in text
