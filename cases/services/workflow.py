@@ -234,10 +234,16 @@ def extension_request(*, actor: User, case: Case, days: int, reason: str) -> Ext
         locked = transition_apply(
             case, actor, CaseAction.EXTENSION_REQUEST, note=_("%(days)d days: %(reason)s") % {"days": days, "reason": reason}
         )
+        heads = unit_users(locked.lead_unit_id, Role.LEADER) if locked.lead_unit_id else []
+        if not heads:
+            # Nobody else may decide it (Art. 34): a request no one can see would only run the clock out.
+            raise ValidationError(
+                _("%(unit)s has no leader in the system to decide an extension; ask an administrator to add its head.")
+                % {"unit": locked.lead_unit or _("The lead unit")}
+            )
         if Extension.objects.filter(case=locked).exists():
             raise ValidationError({"days": [_("This case has already had its one extension request.")]})
         extension = Extension.objects.create(case=locked, days=days, reason=reason, requested_by=actor)
-        heads = unit_users(locked.lead_unit_id, Role.LEADER) if locked.lead_unit_id else []
         with site_language():
             _approval_notify(locked, _("an extension of %(days)d days") % {"days": days}, heads)
         return extension

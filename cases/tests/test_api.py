@@ -786,3 +786,15 @@ def test_the_schema_documents_each_action_with_its_own_body_and_answer(schema, n
     answer = operation["responses"][str(endpoint.status)]["content"]["application/json"]["schema"]
     assert _component(answer) == endpoint.output.__name__.removesuffix("Serializer")
     assert {"400", "403", "404", "409"} <= set(operation["responses"])
+
+
+def test_an_extension_asked_of_a_lead_unit_without_a_head_is_a_400_that_says_why(api, people):
+    case = make_case(people, state="in_progress")
+    Case.objects.filter(pk=case.pk).update(lead_unit=people.department)
+    before = case_state(case.pk)
+
+    response = post(api, people, BY_ACTION["extension"], case, "handler_a", body={"days": 10, "reason": "需补充材料"})
+
+    assert response.status_code == 400, response.content
+    assert "县人社局" in response.json()["detail"]
+    assert case_state(case.pk) == before

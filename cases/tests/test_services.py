@@ -513,6 +513,21 @@ def test_an_extension_request_asks_the_leaders_of_the_lead_unit(people, led_from
     assert not selectors.approval_inbox(user=people.office_leader).exists()
 
 
+def test_an_extension_is_not_requested_of_a_lead_unit_without_a_head(people):
+    """Only its head may decide (Art. 34): with no leader in the lead unit the request would reach no
+    one while the clock runs out, so it is refused with what to do, and nothing changes."""
+    case = make_case(people, state="in_progress")
+    Case.objects.filter(pk=case.pk).update(lead_unit=people.department)  # the department has handlers only
+    case = Case.objects.get(pk=case.pk)
+    before = case_state(case.pk)
+
+    with pytest.raises(ValidationError) as error:
+        services.extension_request(actor=people.handler_a, case=case, days=10, reason="需补充材料")
+
+    assert "县人社局" in " ".join(error.value.messages)
+    assert case_state(case.pk) == before
+
+
 def test_an_extension_is_refused_with_a_reason_told_to_the_requester(people):
     case = make_case(people, state="in_progress")
     _request_extension(people, case)
