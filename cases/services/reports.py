@@ -23,10 +23,10 @@ from petitions.models import Petition, RouteMode, TransitionNotAllowed
 from petitions.selectors import petitions_visible_to
 
 
-def completion_clock_open(*, case: Case | None, petition: Petition, start: date) -> None:
+def completion_clock_open(*, case: Case, petition: Petition, start: date) -> None:
     """An assigned petition just accepted into `case` (new or joined): the report is due by the
     policy's term from acceptance. One clock per case: a report still owed keeps its due date."""
-    if case is None or petition.route_mode != RouteMode.ASSIGN or petition.routed_by_unit_id is None:
+    if petition.route_mode != RouteMode.ASSIGN or petition.routed_by_unit_id is None:
         return
     if not deadlines_of(case).filter(kind=DeadlineKind.COMPLETION_REPORT, status=DeadlineStatus.OPEN).exists():
         deadline_open(subject=case, kind=DeadlineKind.COMPLETION_REPORT, start=start)
