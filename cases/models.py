@@ -148,6 +148,8 @@ class Case(models.Model):
             models.Index(fields=["accepting_unit", "-accepted_at"], name="case_accepting_unit"),
             models.Index(fields=["status", "handling_due"], name="case_status_due"),
             models.Index(fields=["lead_official", "status"], name="case_lead_official"),
+            # A leader's inbox: the extensions asked of their unit, which its head decides (Art. 34).
+            models.Index(fields=["lead_unit", "status"], name="case_lead_unit_status"),
             # The list's orderings, so a page's keys are read from an index, not sorted from all cases.
             models.Index(fields=["-accepted_at", "-id"], name="case_accepted"),
             models.Index(fields=["handling_due", "id"], name="case_handling_due"),
