@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms as django_forms
-from django.core.exceptions import ObjectDoesNotExist
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -29,10 +28,7 @@ from deadlines.models import DeadlineKind, DeadlineStatus
 
 
 def extension_of(case: Case) -> Extension | None:
-    try:
-        return case.extension
-    except ObjectDoesNotExist:
-        return None
+    return case.related_or_none("extension")
 
 
 def _extension_waiting(case: Case) -> bool:

@@ -12,7 +12,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any, ClassVar
 
-from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -251,7 +250,7 @@ def _issued_reply(case: case_models.Case) -> case_models.Reply:
 
 def reply_is_draft(case: case_models.Case) -> bool:
     """The reply waits for the lead official's approval: its document is a draft, for them and the team only."""
-    reply = _one_to_one(case, "reply")
+    reply = case.related_or_none("reply")
     return reply is not None and reply.status == case_models.ReplyStatus.DRAFT
 
 
@@ -260,13 +259,6 @@ def _served_on(step: case_models.Reply | case_models.Appeal) -> date:
     if step.served_on is None:
         raise ValueError(f"{step._meta.verbose_name} {step.pk} has not been served.")
     return step.served_on
-
-
-def _one_to_one(case: case_models.Case, name: str):
-    try:
-        return getattr(case, name)
-    except ObjectDoesNotExist:
-        return None
 
 
 def _reads_drafts(user: User, case: case_models.Case) -> bool:
@@ -278,10 +270,10 @@ def available_documents(case: case_models.Case, user: User | None = None) -> lis
     too when `user` is its approver or on the team (others who see the case do not see drafts).
     Reads what the case page and the API have loaded already (its extension, reply, team and appeals)."""
     kinds = ["acceptance"]
-    extension = _one_to_one(case, "extension")
+    extension = case.related_or_none("extension")
     if extension is not None and extension.status == case_models.ExtensionStatus.APPROVED:
         kinds.append("extension")
-    reply = _one_to_one(case, "reply")
+    reply = case.related_or_none("reply")
     issued = reply is not None and reply.status in (case_models.ReplyStatus.APPROVED, case_models.ReplyStatus.SERVED)
     if issued or (reply_is_draft(case) and user is not None and _reads_drafts(user, case)):
         kinds.append("reply")

@@ -1,9 +1,11 @@
 """Case handling (DESIGN §4–§6): one problem, one leader, one team, one plan, followed through."""
 
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -172,6 +174,13 @@ class Case(models.Model):
     def can(self, action: str) -> bool:
         allowed_from, _result = TRANSITIONS[action]
         return self.status in allowed_from
+
+    def related_or_none(self, name: str) -> Any:
+        """The case's extension, reply or evaluation, or None before it has one (no query once joined)."""
+        try:
+            return getattr(self, name)
+        except ObjectDoesNotExist:
+            return None
 
     def is_overdue(self, today: date) -> bool:
         """Handling past its (extended) due date without a served reply, or served late: the list's

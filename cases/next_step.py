@@ -8,9 +8,7 @@ pin holds. Who may act is cases.permissions' to enforce; this only says it in wo
 
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, Unit, User
@@ -94,14 +92,6 @@ def _due(case: Case, kind: str) -> date | None:
     return next((deadline.due_on for deadline in case.deadlines.all() if deadline.kind == kind), None)
 
 
-def _one_to_one(case: Case, name: str) -> Any:
-    """The case's extension or reply, or None (case_get joins both: no query)."""
-    try:
-        return getattr(case, name)
-    except ObjectDoesNotExist:
-        return None
-
-
 def _petitioner_window(today: date, step: str, due_on: date | None) -> tuple[NextStep, ...]:
     """The petitioner's window to ask, while it is open (one that passed unused owes no one anything)."""
     if due_on is None or due_on < today:
@@ -135,11 +125,11 @@ def _case_step(case: Case, today: date) -> NextStep:
     if status == S.PLAN_SUBMITTED:
         return _step(today, _("Approve the plan or send it back"), _lead_official(case), handling_due)
     if status == S.IN_PROGRESS:
-        reply: Reply | None = _one_to_one(case, "reply")
+        reply: Reply | None = case.related_or_none("reply")
         sent_back = reply is not None and reply.status == ReplyStatus.RETURNED
         drafting_step = _("Revise the reply that was sent back") if sent_back else _("Draft the reply")
         drafting = _step(today, drafting_step, _team(case), handling_due)
-        extension: Extension | None = _one_to_one(case, "extension")
+        extension: Extension | None = case.related_or_none("extension")
         if extension is None or extension.status != ExtensionStatus.REQUESTED:
             return drafting
         step = _("Decide the extension request (%(days)d days)") % {"days": extension.days}
